@@ -1,0 +1,142 @@
+package content
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+//go:embed defaults/*.json
+var defaults embed.FS
+
+// ErrNotFound is returned for a widget that does not exist.
+var ErrNotFound = errors.New("no such widget")
+
+// Library holds every widget in every locale it has.
+type Library struct {
+	widgets map[string]map[string]*Widget // id → locale → content
+}
+
+// Default returns the library built into the binary.
+func Default() (*Library, error) {
+	lib := &Library{widgets: map[string]map[string]*Widget{}}
+	if err := lib.AddFS(defaults, "defaults"); err != nil {
+		return nil, err
+	}
+	return lib, nil
+}
+
+// AddFS adds or replaces widgets from every "*.json" file in dir of fsys.
+// A file holds one widget in one locale; its errors name the file, the
+// widget and the field.
+func (l *Library) AddFS(fsys fs.FS, dir string) error {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		w, err := Parse(b)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("content file %s: %w", name, err))
+			continue
+		}
+		l.put(w)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for id, locales := range l.widgets {
+		if locales[DefaultLocale] == nil {
+			return fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale)
+		}
+	}
+	return nil
+}
+
+// Parse decodes and validates one widget's content and stamps its version.
+func Parse(b []byte) (*Widget, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var w Widget
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("widget %q: %w", w.ID, err)
+	}
+	w.Version = ""
+	canonical, err := json.Marshal(&w)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(canonical)
+	w.Version = hex.EncodeToString(sum[:6])
+	return &w, nil
+}
+
+func (l *Library) put(w *Widget) {
+	if l.widgets[w.ID] == nil {
+		l.widgets[w.ID] = map[string]*Widget{}
+	}
+	l.widgets[w.ID][w.Locale] = w
+}
+
+// Widget returns a widget's content in locale, falling back to the default
+// locale when that locale is missing. The returned value is shared: treat it
+// as read-only.
+func (l *Library) Widget(id, locale string) (*Widget, error) {
+	locales, ok := l.widgets[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	if w, ok := locales[locale]; ok {
+		return w, nil
+	}
+	if i := strings.IndexByte(locale, '-'); i > 0 {
+		if w, ok := locales[locale[:i]]; ok {
+			return w, nil
+		}
+	}
+	return locales[DefaultLocale], nil
+}
+
+// IDs lists the widget ids, sorted.
+func (l *Library) IDs() []string {
+	ids := make([]string, 0, len(l.widgets))
+	for id := range l.widgets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Version is a hash over every widget's content version: it changes when any
+// content changes.
+func (l *Library) Version() string {
+	h := sha256.New()
+	for _, id := range l.IDs() {
+		locales := l.widgets[id]
+		keys := make([]string, 0, len(locales))
+		for k := range locales {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(h, "%s/%s/%s\n", id, k, locales[k].Version)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
+}
