@@ -1,0 +1,291 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget"
+	"github.com/ehforge/forgefit/widget/content"
+)
+
+// config is the program's flags, each with a FORGEFIT_* environment twin.
+type config struct {
+	addr, db, partners, adminToken, content, publicURL, trustedProxies string
+	web, demoAddr                                                      string
+	demo, version                                                      bool
+}
+
+func serve() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "token":
+			os.Exit(runToken(os.Stdout))
+		case "precompress":
+			os.Exit(runPrecompress(os.Args[2:]))
+		}
+	}
+	cfg, err := parseFlags(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "forgefit:", err)
+		os.Exit(2)
+	}
+	if cfg.version {
+		fmt.Println("forgefit", buildVersion())
+		return
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(cfg, log); err != nil {
+		log.Error("forgefit stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("forgefit", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.db, "db", "forgefit.db", "SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.partners, "partners", "", "partners file (JSON)")
+	fs.StringVar(&c.adminToken, "admin-token", "", "admin bearer token (stats, dashboard, metrics)")
+	fs.StringVar(&c.content, "content", "", "directory of content JSON files that add or override widgets and locales")
+	fs.StringVar(&c.publicURL, "public-url", "", "origin browsers use to reach this server (default: derived from -addr)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	fs.StringVar(&c.web, "web", "", "directory holding app.wasm and wasm_exec.js (default: web/ beside the executable)")
+	fs.BoolVar(&c.demo, "demo", false, "also serve a demo partner site on -demo-addr, registered as partner \"demo\"")
+	fs.StringVar(&c.demoAddr, "demo-addr", "127.0.0.1:8081", "listen address of the demo partner site")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	// Environment twins first, so that flags on the command line win.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "FORGEFIT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+func run(cfg config, log *slog.Logger) error {
+	publicURL, err := resolvePublicURL(cfg.publicURL, cfg.addr)
+	if err != nil {
+		return err
+	}
+	proxies, err := parseCIDRs(cfg.trustedProxies)
+	if err != nil {
+		return err
+	}
+	lib, err := content.Default()
+	if err != nil {
+		return fmt.Errorf("built-in content: %w", err)
+	}
+	if cfg.content != "" {
+		if err := lib.AddFS(os.DirFS(cfg.content), "."); err != nil {
+			return err
+		}
+	}
+	partners, err := server.LoadPartners(cfg.partners)
+	if err != nil {
+		return err
+	}
+	demoOrigin := ""
+	if cfg.demo {
+		demoOrigin = "http://" + hostForURL(cfg.demoAddr, "127.0.0.1")
+		if partners, err = partners.With(server.Partner{
+			ID: server.DemoPartnerID, Name: "Demo Partner", Origins: []string{demoOrigin},
+		}); err != nil {
+			return err
+		}
+		if cfg.adminToken == "" {
+			cfg.adminToken = newToken()
+		}
+	}
+	webDir := cfg.web
+	if webDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		webDir = filepath.Join(filepath.Dir(exe), "web")
+	}
+	web, err := server.LoadWeb(webDir, log)
+	if err != nil {
+		return err
+	}
+	widget.Source = lib.Widget
+	srv, err := server.New(server.Config{
+		Content:        lib,
+		Partners:       partners,
+		Web:            web,
+		Widgets:        newWidgetHandler(web, lib, publicURL),
+		Log:            log,
+		PublicURL:      publicURL,
+		TrustedProxies: proxies,
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	servers := []*http.Server{newHTTPServer(cfg.addr, srv, log)}
+	if cfg.demo {
+		demo, err := server.DemoHandler(publicURL, demoOrigin)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, newHTTPServer(cfg.demoAddr, demo, log))
+	}
+	listeners := make([]net.Listener, len(servers))
+	for i, hs := range servers {
+		if listeners[i], err = net.Listen("tcp", hs.Addr); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(listeners[i]) }()
+	}
+	log.Info("forgefit listening", "addr", listeners[0].Addr().String(), "public_url", publicURL.String(), "version", buildVersion())
+	if cfg.demo {
+		fmt.Printf("\nForge Fit is running.\n  Demo partner page: %s/\n  Dashboard:         %s/dashboard\n  Admin token:       %s\n\n",
+			demoOrigin, publicURL, cfg.adminToken)
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining")
+	srv.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func newHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second, // the wasm on a slow phone link
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// resolvePublicURL returns -public-url, or the origin a browser on this
+// machine would use for addr.
+func resolvePublicURL(raw, addr string) (*url.URL, error) {
+	if raw == "" {
+		raw = "http://" + hostForURL(addr, "localhost")
+	}
+	o, err := server.NormalizeOrigin(strings.TrimSuffix(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("-public-url: %w", err)
+	}
+	return url.Parse(o)
+}
+
+// hostForURL turns a listen address into host:port, naming an unspecified
+// host by fallback.
+func hostForURL(addr, fallback string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = fallback
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func parseCIDRs(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-proxies: %w", err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func runPrecompress(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: forgefit precompress DIR")
+		return 2
+	}
+	br, gz, err := server.Precompress(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "forgefit precompress:", err)
+		return 1
+	}
+	fmt.Printf("app.wasm precompressed: brotli %d bytes, gzip %d bytes\n", br, gz)
+	return 0
+}
+
+func runToken(w io.Writer) int {
+	t := newToken()
+	fmt.Fprintf(w, "token:        %s\ntoken_sha256: %s\n", t, server.TokenHash(t))
+	return 0
+}
+
+// buildVersion is the module version and VCS revision the binary was built
+// from.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}

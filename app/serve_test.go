@@ -1,0 +1,124 @@
+//go:build !wasm
+
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget"
+	"github.com/ehforge/forgefit/widget/content"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFlagsHaveEnvironmentTwins(t *testing.T) {
+	env := map[string]string{"FORGEFIT_ADDR": ":9000", "FORGEFIT_DEMO": "true", "FORGEFIT_PUBLIC_URL": "https://fit.example", "FORGEFIT_DEMO_ADDR": "127.0.0.1:9001"}
+	c, err := parseFlags([]string{"-addr", ":9100"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.addr, c.demo, c.publicURL, c.demoAddr, c.db}
+	want := []any{":9100", true, "https://fit.example", "127.0.0.1:9001", "forgefit.db"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if _, err := parseFlags(nil, func(k string) string {
+		if k == "FORGEFIT_DEMO" {
+			return "maybe"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "FORGEFIT_DEMO") {
+		t.Errorf("a bad environment value gives %v, want an error naming FORGEFIT_DEMO", err)
+	}
+}
+
+func TestResolvePublicURL(t *testing.T) {
+	for _, tc := range []struct{ raw, addr, want string }{
+		{"", ":8080", "http://localhost:8080"},
+		{"", "127.0.0.1:9000", "http://127.0.0.1:9000"},
+		{"https://fit.example.com/", ":8080", "https://fit.example.com"},
+	} {
+		u, err := resolvePublicURL(tc.raw, tc.addr)
+		if err != nil || u.String() != tc.want {
+			t.Errorf("resolvePublicURL(%q, %q) = %v, %v; want %s", tc.raw, tc.addr, u, err, tc.want)
+		}
+	}
+	if _, err := resolvePublicURL("https://fit.example.com/app", ":8080"); err == nil {
+		t.Error("a public URL with a path was accepted")
+	}
+}
+
+// TestPrerender serves a widget page through the real go-app handler and
+// checks the table and its data island are in the HTML a browser gets
+// before any wasm runs.
+func TestPrerender(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.wasm"), []byte("\x00asm fake"), 0o644)
+	os.WriteFile(filepath.Join(dir, "wasm_exec.js"), []byte("//"), 0o644)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	web, err := server.LoadWeb(dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := content.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	widget.Source = lib.Widget
+	registerRoutes()
+	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"}}})
+	h := newWidgetHandler(web, lib, nil)
+	srv, err := server.New(server.Config{Content: lib, Partners: partners, Web: web, Widgets: h, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/w/co-managed-vs-fully-managed?partner=acme&accent=%22%3E%3Cscript%3E", nil)
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	page := w.Body.String()
+
+	var topics []string
+	for _, m := range regexp.MustCompile(`<th scope="row">([^<]*)</th>`).FindAllStringSubmatch(page, -1) {
+		topics = append(topics, m[1])
+	}
+	if diff := cmp.Diff([]string{"Ownership", "Change control", "Tickets", "Best fit", "Biggest risk"}, topics); diff != "" {
+		t.Errorf("prerendered topics (-want +got):\n%s", diff)
+	}
+	island := regexp.MustCompile(`<script type="application/json" id="forgefit-content">(.*?)</script>`).FindStringSubmatch(page)
+	if island == nil {
+		t.Fatal("no content data island in the page")
+	}
+	var got content.Widget
+	if err := json.Unmarshal([]byte(island[1]), &got); err != nil {
+		t.Fatalf("data island: %v", err)
+	}
+	want, _ := lib.Widget("co-managed-vs-fully-managed", "en")
+	if diff := cmp.Diff(*want, got); diff != "" {
+		t.Errorf("data island content (-want +got):\n%s", diff)
+	}
+	for _, must := range []string{`<html lang="en">`, `src="/app.js"`, `name="forgefit-wasm" content="` + web.WasmURL + `"`, `href="/icon.svg"`} {
+		if !strings.Contains(page, must) {
+			t.Errorf("page lacks %s", must)
+		}
+	}
+	for _, never := range []string{"<script>", "githubusercontent", "app-worker.js"} {
+		if strings.Contains(page, never) {
+			t.Errorf("page contains %q", never)
+		}
+	}
+	if got, want := w.Header().Get("ETag"), `"`+h.Version+`"`; got != want {
+		t.Errorf("ETag %s, want the handler version %s", got, want)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build wasm
+
+package main
+
+// serve has nothing to do in the browser: RunWhenOnBrowser never returns.
+func serve() {}

@@ -1,0 +1,238 @@
+// Package e2e tests the whole product in a real browser: the forgefit
+// binary on one origin, the demo partner page on another, and headless
+// Chromium between them.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// product is a running forgefit server with its demo partner site.
+type product struct {
+	URL     string // the server, as browsers reach it (http://localhost:port)
+	DemoURL string // the demo partner site, another origin (http://127.0.0.1:port)
+	Admin   string // the admin token
+	DB      string
+}
+
+// syncBuffer collects a process's output safely while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// binary returns the forgefit binary that `make build` made.
+func binary(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv("FORGEFIT_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "bin", "forgefit")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the e2e suite needs the built product: %v (run `make build`, or `make test`, which builds it)", err)
+	}
+	return bin
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startProduct starts forgefit -demo on free ports with a temporary
+// database, waits until it is ready, and stops it (gracefully, checking it
+// exits 0) when the test ends.
+func startProduct(t testing.TB, extraArgs ...string) *product {
+	t.Helper()
+	port, demoPort := freePort(t), freePort(t)
+	p := &product{
+		URL:     fmt.Sprintf("http://localhost:%d", port),
+		DemoURL: fmt.Sprintf("http://127.0.0.1:%d", demoPort),
+		Admin:   "e2e-admin-token",
+		DB:      filepath.Join(t.TempDir(), "forgefit.db"),
+	}
+	args := append([]string{
+		"-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"-public-url", p.URL,
+		"-demo", "-demo-addr", fmt.Sprintf("127.0.0.1:%d", demoPort),
+		"-db", p.DB,
+		"-admin-token", p.Admin,
+	}, extraArgs...)
+	cmd := exec.Command(binary(t), args...)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("forgefit did not exit cleanly on SIGTERM: %v\n%s", err, out.String())
+			}
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("forgefit did not stop within 15s of SIGTERM\n%s", out.String())
+		}
+		if t.Failed() {
+			t.Logf("forgefit output:\n%s", out.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(p.URL + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("forgefit exited before it was ready: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("forgefit not ready after 20s\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// newBrowser starts headless Chromium with a fresh profile and returns a
+// tab's context; the browser ends with the test.
+func newBrowser(t testing.TB, width, height int) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("the e2e suite needs Chromium: %v (`make test` installs Debian's chromium package)", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelTab()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // start the browser now
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// frame waits for the cross-site iframe whose URL contains urlPart and
+// returns a context attached to it: the widget runs on another site than
+// the partner page, so it is a target of its own.
+func frame(t testing.TB, ctx context.Context, urlPart string) context.Context {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range targets {
+			if ti.Type == "iframe" && strings.Contains(ti.URL, urlPart) {
+				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
+				t.Cleanup(cancel)
+				return fctx
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no iframe target with %q in its URL after 20s; targets: %v", urlPart, describe(targets))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func describe(targets []*target.Info) []string {
+	var s []string
+	for _, ti := range targets {
+		s = append(s, string(ti.Type)+" "+ti.URL)
+	}
+	return s
+}
+
+// waitTrue polls a JavaScript expression until it is true, for at most
+// timeout.
+func waitTrue(t testing.TB, ctx context.Context, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		lastErr = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	if lastErr == nil {
+		lastErr = errors.New("still false")
+	}
+	t.Fatalf("waiting %v for %s: %v", timeout, expr, lastErr)
+}
+
+// eval runs a JavaScript expression and returns its value.
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}

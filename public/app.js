@@ -1,0 +1,27 @@
+// app.js starts the widget's wasm. It replaces go-app's own app.js, which
+// registers a service worker (in a partner's iframe that caches a copy of the
+// wasm per partner site) and wraps the download in a new Response, which
+// defeats the browser's cache of compiled wasm. Here the wasm comes from an
+// immutable, content-hashed URL straight into instantiateStreaming.
+"use strict";
+(() => {
+  const meta = document.querySelector('meta[name="forgefit-wasm"]');
+  if (!meta || !WebAssembly.instantiateStreaming) {
+    return; // the prerendered page stays, fully readable
+  }
+  const env = {
+    GOAPP_VERSION: meta.dataset.version || "",
+    GOAPP_STATIC_RESOURCES_URL: "/web",
+    GOAPP_ROOT_PREFIX: "",
+    GOAPP_INTERNAL_URLS: "null",
+  };
+  window.goappGetenv = (k) => env[k];
+
+  const go = new Go();
+  WebAssembly.instantiateStreaming(fetch(meta.content), go.importObject)
+    .then((wasm) => go.run(wasm.instance))
+    .catch((err) => {
+      document.documentElement.setAttribute("data-forgefit-error", "wasm");
+      console.error("forgefit: the widget could not start:", err);
+    });
+})();

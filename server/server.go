@@ -1,0 +1,157 @@
+// Package server is Forge Fit's HTTP side: the widget pages (prerendered by
+// a handler it is given), the loader and static files, and the APIs. It
+// never imports go-app components or a concrete store: app/ wires those in.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
+
+	"github.com/ehforge/forgefit/public"
+	"github.com/ehforge/forgefit/widget/content"
+)
+
+// Config is what a Server needs. Widgets is the go-app handler that
+// prerenders the widget pages.
+type Config struct {
+	Content  *content.Library
+	Partners *Partners
+	Web      *Web
+	Widgets  http.Handler
+	Log      *slog.Logger
+
+	// PublicURL is the origin browsers use to reach us (behind a proxy it
+	// differs from the listener). Nil means "the request's own".
+	PublicURL      *url.URL
+	TrustedProxies []netip.Prefix
+}
+
+// Server serves every route of Forge Fit on one listener.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	partners atomic.Pointer[Partners]
+	draining atomic.Bool
+	static   map[string]*asset
+	handler  http.Handler
+}
+
+// New builds a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Content == nil || cfg.Widgets == nil || cfg.Web == nil {
+		return nil, errors.New("server: Content, Widgets and Web are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Partners == nil {
+		cfg.Partners, _ = NewPartners(nil)
+	}
+	s := &Server{cfg: cfg, log: cfg.Log}
+	s.partners.Store(cfg.Partners)
+	static, err := loadStatic(public.Files)
+	if err != nil {
+		return nil, err
+	}
+	static["/wasm_exec.js"] = cfg.Web.wasmExec
+	static[cfg.Web.WasmURL] = cfg.Web.wasm
+	s.static = static
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Drain makes /readyz answer 503, so a load balancer stops sending
+// traffic while the process finishes what it has.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// SetPartners replaces the partner registry (SIGHUP reloads it).
+func (s *Server) SetPartners(p *Partners) { s.partners.Store(p) }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.HandleFunc("GET /w/{widget}", s.handleWidgetPage)
+	// go-app's Handler serves the manifest it links from every page; no
+	// other path reaches it (it would proxy /robots.txt and friends from the
+	// request's Host and cache the answer forever).
+	mux.Handle("GET /manifest.webmanifest", s.cfg.Widgets)
+	for path, a := range s.static {
+		mux.Handle("GET "+path, a)
+	}
+	mux.HandleFunc("GET /sitemap.xml", s.handleNoFile)
+	mux.HandleFunc("GET /ads.txt", s.handleNoFile)
+	mux.HandleFunc("GET /{$}", s.handleRoot)
+	mux.HandleFunc("/", s.handleNotFound)
+	return chain(mux, s.recoverPanics, securityHeaders)
+}
+
+// loadStatic reads the public files into assets keyed by URL path.
+func loadStatic(files fs.FS) (map[string]*asset, error) {
+	static := map[string]*asset{}
+	for _, f := range []struct{ name, path, contentType, cache string }{
+		{"app.js", "/app.js", "application/javascript; charset=utf-8", cacheRevalidate},
+		{"app.css", "/app.css", "text/css; charset=utf-8", cacheRevalidate},
+		{"icon.svg", "/icon.svg", "image/svg+xml", cacheShort},
+		{"icon.png", "/icon.png", "image/png", cacheShort},
+		{"robots.txt", "/robots.txt", "text/plain; charset=utf-8", cacheShort},
+	} {
+		b, err := fs.ReadFile(files, f.name)
+		if err != nil {
+			return nil, fmt.Errorf("public file: %w", err)
+		}
+		a, err := newAsset(f.contentType, f.cache, b, brotliSmall)
+		if err != nil {
+			return nil, err
+		}
+		static[f.path] = a
+	}
+	return static, nil
+}
+
+// handleHealth handles "GET /healthz": the process is alive.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeText(w, http.StatusOK, "ok\n")
+}
+
+// handleReady handles "GET /readyz": 503 once the server is draining.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeText(w, http.StatusServiceUnavailable, "draining\n")
+		return
+	}
+	writeText(w, http.StatusOK, "ready\n")
+}
+
+// handleRoot handles "GET /".
+func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
+	writeText(w, http.StatusOK, "Forge Fit: embeddable comparison widgets. See /embed.js and /w/{widget}.\n")
+}
+
+// handleNoFile answers the crawler files we do not have with a plain 404,
+// so that go-app's Handler never fetches them.
+func (s *Server) handleNoFile(w http.ResponseWriter, r *http.Request) {
+	writeText(w, http.StatusNotFound, "not found\n")
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, Errorf(ENotFound, "no route for %s %s", r.Method, r.URL.Path))
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
+}

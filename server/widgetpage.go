@@ -1,0 +1,136 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/ehforge/forgefit/widget/content"
+)
+
+// Widget page query parameters, as the loader passes them. Anything else is
+// dropped before the page is rendered: go-app quotes attribute values with
+// strconv.Quote, which is not HTML escaping, so nothing unvalidated may
+// reach the prerender.
+var (
+	accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+	utmPattern    = regexp.MustCompile(`^[\p{L}\p{N} ._~+\-/:]{1,100}$`)
+	themes        = map[string]bool{"light": true, "dark": true, "auto": true}
+	utmKeys       = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+)
+
+// maxPagePath bounds the host page path we carry along.
+const maxPagePath = 512
+
+// handleWidgetPage handles "GET /w/{widget}": the widget page, prerendered
+// by go-app, framed only by the partner's own origins.
+func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("widget")
+	if !content.ValidID(id) {
+		s.writePageError(w, http.StatusNotFound, "This widget does not exist.")
+		return
+	}
+	if _, err := s.cfg.Content.Widget(id, content.DefaultLocale); errors.Is(err, content.ErrNotFound) {
+		s.writePageError(w, http.StatusNotFound, "This widget does not exist.")
+		return
+	}
+	q := r.URL.Query()
+	partnerID := q.Get("partner")
+	partner, ok := s.partners.Load().Partner(partnerID)
+	if !ok {
+		s.writePageError(w, http.StatusNotFound, "This site is not registered to show Forge Fit widgets (unknown partner).")
+		return
+	}
+	clean, err := widgetQuery(q, partner)
+	if err != nil {
+		s.writePageError(w, http.StatusForbidden, err.Error())
+		return
+	}
+	w.Header().Set("Content-Security-Policy", widgetCSP(partner))
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = clean.Encode()
+	r2.RequestURI = r2.URL.RequestURI()
+	s.cfg.Widgets.ServeHTTP(w, r2)
+}
+
+// widgetQuery keeps the known, valid parameters of a widget page request.
+// Malformed optional values are dropped (never echoed); an origin that is
+// not the partner's is an error.
+func widgetQuery(q url.Values, p *Partner) (url.Values, error) {
+	clean := url.Values{}
+	clean.Set("partner", p.ID)
+	if v := strings.ToLower(q.Get("locale")); content.ValidLocale(v) {
+		clean.Set("locale", v)
+	}
+	if v := q.Get("theme"); themes[v] {
+		clean.Set("theme", v)
+	}
+	if v := q.Get("accent"); accentPattern.MatchString(v) {
+		clean.Set("accent", strings.ToLower(v))
+	}
+	if v := q.Get("origin"); v != "" {
+		o, err := NormalizeOrigin(v)
+		if err != nil || !p.AllowsOrigin(o) {
+			return nil, errors.New("This page's origin is not registered for this partner.")
+		}
+		clean.Set("origin", o)
+	}
+	if v := q.Get("path"); validPagePath(v) {
+		clean.Set("path", v)
+	}
+	for _, k := range utmKeys {
+		if v := q.Get(k); utmPattern.MatchString(v) {
+			clean.Set(k, v)
+		}
+	}
+	if v := q.Get("consent"); v == "required" || v == "granted" {
+		clean.Set("consent", v)
+	}
+	if q.Has("test") {
+		clean.Set("test", "1")
+	}
+	return clean, nil
+}
+
+// validPagePath accepts an absolute path without query, fragment or
+// control characters.
+func validPagePath(p string) bool {
+	if p == "" || len(p) > maxPagePath || p[0] != '/' || strings.ContainsAny(p, "?#\\") {
+		return false
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// widgetCSP allows nothing outside our origin, wasm compilation, and
+// framing by the partner's origins only.
+func widgetCSP(p *Partner) string {
+	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+		"img-src 'self' data:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; " +
+		"form-action 'none'; frame-ancestors " + strings.Join(p.Origins, " ")
+}
+
+var pageErrorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Forge Fit</title>
+<link rel="stylesheet" href="/app.css"></head>
+<body><main class="ff"><p role="alert">{{.}}</p></main></body></html>
+`))
+
+// writePageError answers a widget page request with a small HTML page: it
+// shows inside the partner's iframe, where JSON would be no use.
+func (s *Server) writePageError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'")
+	w.WriteHeader(status)
+	if err := pageErrorTemplate.Execute(w, message); err != nil {
+		s.log.Debug("writing error page", "err", err)
+	}
+}
