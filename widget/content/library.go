@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -53,17 +54,31 @@ func (l *Library) AddFS(fsys fs.FS, dir string) error {
 			errs = append(errs, fmt.Errorf("content file %s: %w", name, err))
 			continue
 		}
+		// The name is how an author finds the file that overrides another,
+		// so it must say what the file holds.
+		if want := w.ID + "." + w.Locale + ".json"; path.Base(name) != want {
+			errs = append(errs, fmt.Errorf("content file %s: holds widget %q in locale %q, so it must be named %s", name, w.ID, w.Locale, want))
+			continue
+		}
 		l.put(w)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for id, locales := range l.widgets {
-		if locales[DefaultLocale] == nil {
-			return fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale)
+	for _, id := range l.IDs() {
+		locales := l.widgets[id]
+		base := locales[DefaultLocale]
+		if base == nil {
+			errs = append(errs, fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale))
+			continue
+		}
+		for _, loc := range l.Locales(id) {
+			if err := sameShape(base, locales[loc]); err != nil {
+				errs = append(errs, fmt.Errorf("widget %q locale %q: %w", id, loc, err))
+			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Parse decodes and validates one widget's content and stamps its version.
@@ -113,14 +128,21 @@ func (l *Library) Widget(id, locale string) (*Widget, error) {
 	return locales[DefaultLocale], nil
 }
 
+// HasLocale reports whether widget id has content in exactly locale, with no
+// fallback: the content API answers 404 for a locale it does not have.
+func (l *Library) HasLocale(id, locale string) bool {
+	_, ok := l.widgets[id][locale]
+	return ok
+}
+
+// Locales lists the locales widget id has, sorted; none for an unknown id.
+func (l *Library) Locales(id string) []string {
+	return slices.Sorted(maps.Keys(l.widgets[id]))
+}
+
 // IDs lists the widget ids, sorted.
 func (l *Library) IDs() []string {
-	ids := make([]string, 0, len(l.widgets))
-	for id := range l.widgets {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(l.widgets))
 }
 
 // Version is a hash over every widget's content version: it changes when any
@@ -128,14 +150,8 @@ func (l *Library) IDs() []string {
 func (l *Library) Version() string {
 	h := sha256.New()
 	for _, id := range l.IDs() {
-		locales := l.widgets[id]
-		keys := make([]string, 0, len(locales))
-		for k := range locales {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fmt.Fprintf(h, "%s/%s/%s\n", id, k, locales[k].Version)
+		for _, loc := range l.Locales(id) {
+			fmt.Fprintf(h, "%s/%s/%s\n", id, loc, l.widgets[id][loc].Version)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:6])
