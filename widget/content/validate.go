@@ -62,7 +62,7 @@ func (p *problems) comparison(c Comparison) map[string]bool {
 		field := fmt.Sprintf("comparison.models[%d]", i)
 		p.id(field+".id", m.ID, models)
 		if m.ID == Either {
-			p.add(field+".id", "%q is the outcome when no model fits better; name the model otherwise", Either)
+			p.add(field+".id", "%q is the outcome when no model fits better, so no model may have that id", Either)
 		}
 		p.required(field+".name", m.Name)
 	}
