@@ -92,7 +92,7 @@ func Score(w *content.Widget, answers Answers) Recommendation {
 	}
 
 	t := tally(models, chosen)
-	r := Recommendation{
+	return Recommendation{
 		Outcome:     t.outcome,
 		Leaning:     t.leaning,
 		Margin:      t.margin,
@@ -103,7 +103,6 @@ func Score(w *content.Widget, answers Answers) Recommendation {
 		Drivers:     drivers(t, chosen),
 		Flip:        flip(models, chosen, t.outcome),
 	}
-	return r
 }
 
 // result is the arithmetic behind a Recommendation.
