@@ -30,8 +30,7 @@ type Widget struct {
 	DirectAnswer []string   `json:"direct_answer"` // paragraphs
 	Comparison   Comparison `json:"comparison"`
 
-	// Fits says when each model makes sense: one section per model, in the
-	// order of Comparison.Models.
+	// Fits says when each model makes sense: one section per model.
 	Fits      []ModelFit `json:"fits"`
 	Pitfalls  Pitfalls   `json:"pitfalls"`
 	NextSteps Section    `json:"next_steps"`

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -35,12 +36,18 @@ func Default() (*Library, error) {
 }
 
 // AddFS adds or replaces widgets from every "*.json" file in dir of fsys.
-// A file holds one widget in one locale; its errors name the file, the
-// widget and the field.
+// A file holds one widget in one locale and is named "{widget}.{locale}.json";
+// its errors name the file, the widget and the field. Every locale of a
+// widget must have the same ids and weights as its DefaultLocale content.
+// On error the library is left as it was.
 func (l *Library) AddFS(fsys fs.FS, dir string) error {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return err
+	}
+	next := make(map[string]map[string]*Widget, len(l.widgets))
+	for id, locales := range l.widgets {
+		next[id] = maps.Clone(locales)
 	}
 	var errs []error
 	for _, name := range names {
@@ -60,34 +67,43 @@ func (l *Library) AddFS(fsys fs.FS, dir string) error {
 			errs = append(errs, fmt.Errorf("content file %s: holds widget %q in locale %q, so it must be named %s", name, w.ID, w.Locale, want))
 			continue
 		}
-		l.put(w)
+		if next[w.ID] == nil {
+			next[w.ID] = map[string]*Widget{}
+		}
+		next[w.ID][w.Locale] = w
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, id := range l.IDs() {
-		locales := l.widgets[id]
-		base := locales[DefaultLocale]
+	for _, id := range slices.Sorted(maps.Keys(next)) {
+		base := next[id][DefaultLocale]
 		if base == nil {
 			errs = append(errs, fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale))
 			continue
 		}
-		for _, loc := range l.Locales(id) {
-			if err := sameShape(base, locales[loc]); err != nil {
+		for _, loc := range slices.Sorted(maps.Keys(next[id])) {
+			if err := sameShape(base, next[id][loc]); err != nil {
 				errs = append(errs, fmt.Errorf("widget %q locale %q: %w", id, loc, err))
 			}
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	l.widgets = next
+	return nil
 }
 
 // Parse decodes and validates one widget's content and stamps its version.
 func Parse(b []byte) (*Widget, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var w Widget
 	if err := dec.Decode(&w); err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("invalid JSON: more than one value")
 	}
 	if err := w.Validate(); err != nil {
 		return nil, fmt.Errorf("widget %q: %w", w.ID, err)
@@ -100,13 +116,6 @@ func Parse(b []byte) (*Widget, error) {
 	sum := sha256.Sum256(canonical)
 	w.Version = hex.EncodeToString(sum[:6])
 	return &w, nil
-}
-
-func (l *Library) put(w *Widget) {
-	if l.widgets[w.ID] == nil {
-		l.widgets[w.ID] = map[string]*Widget{}
-	}
-	l.widgets[w.ID][w.Locale] = w
 }
 
 // Widget returns a widget's content in locale, falling back to the default

@@ -163,6 +163,11 @@ func TestParse(t *testing.T) {
 			want: "invalid JSON: unexpected EOF",
 		},
 		{
+			name: "two values",
+			json: string(mustJSON(t, en)) + `{}`,
+			want: "invalid JSON: more than one value",
+		},
+		{
 			name: "invalid content names the widget",
 			json: strings.Replace(string(mustJSON(t, en)), `"title":"Co-managed IT versus fully managed IT"`, `"title":""`, 1),
 			want: `widget "co-managed-vs-fully-managed": title: is required`,
@@ -261,12 +266,16 @@ func TestAddFS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lib := mustLibrary(t)
+			before := lib.Version()
 			got := ""
 			if err := lib.AddFS(tt.files, "c"); err != nil {
 				got = err.Error()
 			}
 			if got != tt.want {
 				t.Errorf("AddFS error:\n got %q\nwant %q", got, tt.want)
+			}
+			if tt.want != "" && lib.Version() != before {
+				t.Errorf("a failed AddFS changed the library")
 			}
 		})
 	}

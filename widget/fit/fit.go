@@ -44,8 +44,10 @@ type Recommendation struct {
 	// Drivers are the answers that drove the outcome most, strongest
 	// first; show the first few.
 	Drivers []Driver `json:"drivers"`
-	// Flip is the smallest single answer change that would give another
-	// outcome, or nil if no change of one answer would.
+	// Flip is the smallest change of one answer already given that would
+	// give another outcome, or nil if no such change would. Unanswered
+	// questions are not considered: the flip explains the visitor's own
+	// answers.
 	Flip *Flip `json:"flip,omitempty"`
 }
 
