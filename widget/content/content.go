@@ -7,7 +7,9 @@
 // at GET /api/v1/widgets/{widget} for partners who render it in their own
 // design, and content authors write it in files. Every id (model, topic,
 // pitfall, FAQ entry, question, option, responsibility, CTA) is the same in
-// every locale, because ids travel in events and URLs.
+// every locale, because ids travel in events and URLs. The built-in
+// defaults/co-managed-vs-fully-managed.en.json is the reference example of
+// a content file.
 package content
 
 // DefaultLocale is the locale every widget must have; other locales fall

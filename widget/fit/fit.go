@@ -42,7 +42,9 @@ type Recommendation struct {
 	// Scores sums the weights of the chosen options per model id.
 	Scores map[string]int `json:"scores"`
 	// Drivers are the answers that drove the outcome most, strongest
-	// first; show the first few.
+	// first (equal strengths in question order); show the first few. For
+	// Either they are the answers that pulled toward either model, each
+	// saying which.
 	Drivers []Driver `json:"drivers"`
 	// Flip is the smallest change of one answer already given that would
 	// give another outcome, or nil if no such change would. Unanswered
