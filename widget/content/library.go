@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -34,12 +36,18 @@ func Default() (*Library, error) {
 }
 
 // AddFS adds or replaces widgets from every "*.json" file in dir of fsys.
-// A file holds one widget in one locale; its errors name the file, the
-// widget and the field.
+// A file holds one widget in one locale and is named "{widget}.{locale}.json";
+// its errors name the file, the widget and the field. Every locale of a
+// widget must have the same ids and weights as its DefaultLocale content.
+// On error the library is left as it was.
 func (l *Library) AddFS(fsys fs.FS, dir string) error {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return err
+	}
+	next := make(map[string]map[string]*Widget, len(l.widgets))
+	for id, locales := range l.widgets {
+		next[id] = maps.Clone(locales)
 	}
 	var errs []error
 	for _, name := range names {
@@ -53,26 +61,49 @@ func (l *Library) AddFS(fsys fs.FS, dir string) error {
 			errs = append(errs, fmt.Errorf("content file %s: %w", name, err))
 			continue
 		}
-		l.put(w)
+		// The name is how an author finds the file that overrides another,
+		// so it must say what the file holds.
+		if want := w.ID + "." + w.Locale + ".json"; path.Base(name) != want {
+			errs = append(errs, fmt.Errorf("content file %s: holds widget %q in locale %q, so it must be named %s", name, w.ID, w.Locale, want))
+			continue
+		}
+		if next[w.ID] == nil {
+			next[w.ID] = map[string]*Widget{}
+		}
+		next[w.ID][w.Locale] = w
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for id, locales := range l.widgets {
-		if locales[DefaultLocale] == nil {
-			return fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale)
+	for _, id := range slices.Sorted(maps.Keys(next)) {
+		base := next[id][DefaultLocale]
+		if base == nil {
+			errs = append(errs, fmt.Errorf("widget %q has no %q content, which every locale falls back to", id, DefaultLocale))
+			continue
+		}
+		for _, loc := range slices.Sorted(maps.Keys(next[id])) {
+			if err := sameShape(base, next[id][loc]); err != nil {
+				errs = append(errs, fmt.Errorf("widget %q locale %q: %w", id, loc, err))
+			}
 		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	l.widgets = next
 	return nil
 }
 
 // Parse decodes and validates one widget's content and stamps its version.
 func Parse(b []byte) (*Widget, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var w Widget
 	if err := dec.Decode(&w); err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("invalid JSON: more than one value")
 	}
 	if err := w.Validate(); err != nil {
 		return nil, fmt.Errorf("widget %q: %w", w.ID, err)
@@ -85,13 +116,6 @@ func Parse(b []byte) (*Widget, error) {
 	sum := sha256.Sum256(canonical)
 	w.Version = hex.EncodeToString(sum[:6])
 	return &w, nil
-}
-
-func (l *Library) put(w *Widget) {
-	if l.widgets[w.ID] == nil {
-		l.widgets[w.ID] = map[string]*Widget{}
-	}
-	l.widgets[w.ID][w.Locale] = w
 }
 
 // Widget returns a widget's content in locale, falling back to the default
@@ -113,14 +137,21 @@ func (l *Library) Widget(id, locale string) (*Widget, error) {
 	return locales[DefaultLocale], nil
 }
 
+// HasLocale reports whether widget id has content in exactly locale, with no
+// fallback: the content API answers 404 for a locale it does not have.
+func (l *Library) HasLocale(id, locale string) bool {
+	_, ok := l.widgets[id][locale]
+	return ok
+}
+
+// Locales lists the locales widget id has, sorted; none for an unknown id.
+func (l *Library) Locales(id string) []string {
+	return slices.Sorted(maps.Keys(l.widgets[id]))
+}
+
 // IDs lists the widget ids, sorted.
 func (l *Library) IDs() []string {
-	ids := make([]string, 0, len(l.widgets))
-	for id := range l.widgets {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(l.widgets))
 }
 
 // Version is a hash over every widget's content version: it changes when any
@@ -128,14 +159,8 @@ func (l *Library) IDs() []string {
 func (l *Library) Version() string {
 	h := sha256.New()
 	for _, id := range l.IDs() {
-		locales := l.widgets[id]
-		keys := make([]string, 0, len(locales))
-		for k := range locales {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fmt.Fprintf(h, "%s/%s/%s\n", id, k, locales[k].Version)
+		for _, loc := range l.Locales(id) {
+			fmt.Fprintf(h, "%s/%s/%s\n", id, loc, l.widgets[id][loc].Version)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:6])

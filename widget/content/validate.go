@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +17,8 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // "pt-br".
 var localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
 
-// ValidID reports whether s is a well-formed widget, model or topic id.
+// ValidID reports whether s is a well-formed id of a widget or of anything in
+// one.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // ValidLocale reports whether s is a well-formed locale tag (lowercase).
@@ -33,37 +35,44 @@ func (w *Widget) Validate() error {
 		p.add("locale", "%q is not a valid locale", w.Locale)
 	}
 	p.required("title", w.Title)
-	c := w.Comparison
+	p.paragraphs("direct_answer", w.DirectAnswer)
+	models := p.comparison(w.Comparison)
+	p.fits(w.Fits, w.Comparison.Models)
+	pitfalls := p.pitfalls(w.Pitfalls)
+	p.required("next_steps.heading", w.NextSteps.Heading)
+	p.paragraphs("next_steps.paragraphs", w.NextSteps.Paragraphs)
+	p.faq(w.FAQ)
+	p.questions(w.Fit, w.Comparison.Models)
+	p.results(w.Results, w.Outcomes(), models, pitfalls)
+	p.worksheet(w.Worksheet)
+	p.cta(w.CTA)
+	p.ui(w.UI)
+	return p.err()
+}
+
+// comparison checks the table and returns its model ids.
+func (p *problems) comparison(c Comparison) map[string]bool {
 	p.required("comparison.caption", c.Caption)
 	p.required("comparison.topic_heading", c.TopicHeading)
 	if len(c.Models) < 2 {
 		p.add("comparison.models", "needs at least two models, has %d", len(c.Models))
 	}
-	models := map[string]bool{}
+	models := ids{}
 	for i, m := range c.Models {
 		field := fmt.Sprintf("comparison.models[%d]", i)
-		if !ValidID(m.ID) {
-			p.add(field+".id", "%q is not a valid id", m.ID)
+		p.id(field+".id", m.ID, models)
+		if m.ID == Either {
+			p.add(field+".id", "%q is the outcome when no model fits better, so no model may have that id", Either)
 		}
-		if models[m.ID] {
-			p.add(field+".id", "%q is used twice", m.ID)
-		}
-		models[m.ID] = true
 		p.required(field+".name", m.Name)
 	}
 	if len(c.Topics) == 0 {
 		p.add("comparison.topics", "needs at least one topic")
 	}
-	topics := map[string]bool{}
+	topics := ids{}
 	for i, t := range c.Topics {
 		field := fmt.Sprintf("comparison.topics[%d]", i)
-		if !ValidID(t.ID) {
-			p.add(field+".id", "%q is not a valid id", t.ID)
-		}
-		if topics[t.ID] {
-			p.add(field+".id", "%q is used twice", t.ID)
-		}
-		topics[t.ID] = true
+		p.id(field+".id", t.ID, topics)
 		p.required(field+".label", t.Label)
 		for _, m := range c.Models {
 			if strings.TrimSpace(t.Cells[m.ID]) == "" {
@@ -76,11 +85,204 @@ func (w *Widget) Validate() error {
 			}
 		}
 	}
-	return p.err()
+	return models
+}
+
+func (p *problems) fits(fits []ModelFit, models []Model) {
+	seen := map[string]bool{}
+	for i, f := range fits {
+		field := fmt.Sprintf("fits[%d]", i)
+		switch {
+		case !slices.ContainsFunc(models, func(m Model) bool { return m.ID == f.Model }):
+			p.add(field+".model", "%q names no model", f.Model)
+		case seen[f.Model]:
+			p.add(field+".model", "%q has a section already", f.Model)
+		}
+		seen[f.Model] = true
+		p.required(field+".heading", f.Heading)
+		p.paragraphs(field+".paragraphs", f.Paragraphs)
+	}
+	for _, m := range models {
+		if !seen[m.ID] {
+			p.add("fits", "has no section for model %q", m.ID)
+		}
+	}
+}
+
+// pitfalls checks the pitfalls section and returns the pitfall ids.
+func (p *problems) pitfalls(s Pitfalls) map[string]bool {
+	p.required("pitfalls.heading", s.Heading)
+	if len(s.Items) == 0 {
+		p.add("pitfalls.items", "needs at least one pitfall")
+	}
+	seen := ids{}
+	for i, it := range s.Items {
+		field := fmt.Sprintf("pitfalls.items[%d]", i)
+		p.id(field+".id", it.ID, seen)
+		p.required(field+".title", it.Title)
+		p.required(field+".text", it.Text)
+	}
+	return seen
+}
+
+func (p *problems) faq(f FAQ) {
+	p.required("faq.heading", f.Heading)
+	if len(f.Entries) == 0 {
+		p.add("faq.entries", "needs at least one entry")
+	}
+	seen := ids{}
+	for i, e := range f.Entries {
+		field := fmt.Sprintf("faq.entries[%d]", i)
+		p.id(field+".id", e.ID, seen)
+		p.required(field+".question", e.Question)
+		p.required(field+".answer", e.Answer)
+	}
+}
+
+func (p *problems) questions(f FitQuestions, models []Model) {
+	p.required("fit.heading", f.Heading)
+	if len(f.Questions) == 0 {
+		p.add("fit.questions", "needs at least one question")
+	}
+	questions := ids{}
+	for i, q := range f.Questions {
+		field := fmt.Sprintf("fit.questions[%d]", i)
+		p.id(field+".id", q.ID, questions)
+		p.required(field+".prompt", q.Prompt)
+		if len(q.Options) < 2 {
+			p.add(field+".options", "needs at least two options, has %d", len(q.Options))
+		}
+		// Option ids need only be unique within their question: events
+		// always carry the pair.
+		options := ids{}
+		for j, o := range q.Options {
+			field := fmt.Sprintf("%s.options[%d]", field, j)
+			p.id(field+".id", o.ID, options)
+			p.required(field+".label", o.Label)
+			for _, m := range models {
+				w, ok := o.Weights[m.ID]
+				switch {
+				case !ok:
+					p.add(field+".weights."+m.ID, "is missing: every option weighs every model")
+				case w < 0 || w > MaxWeight:
+					p.add(field+".weights."+m.ID, "is %d, want 0 to %d", w, MaxWeight)
+				}
+			}
+			for _, id := range slices.Sorted(maps.Keys(o.Weights)) {
+				if !slices.ContainsFunc(models, func(m Model) bool { return m.ID == id }) {
+					p.add(field+".weights."+id, "names no model")
+				}
+			}
+		}
+	}
+}
+
+func (p *problems) results(results []Result, outcomes []string, models, pitfalls map[string]bool) {
+	seen := map[string]bool{}
+	for i, r := range results {
+		field := fmt.Sprintf("results[%d]", i)
+		switch {
+		case !slices.Contains(outcomes, r.Outcome):
+			p.add(field+".outcome", "%q is neither a model id nor %q", r.Outcome, Either)
+		case seen[r.Outcome]:
+			p.add(field+".outcome", "%q has a result already", r.Outcome)
+		}
+		seen[r.Outcome] = true
+		p.required(field+".label", r.Label)
+		p.required(field+".heading", r.Heading)
+		p.required(field+".body", r.Body)
+		p.refs(field+".pitfalls", r.Pitfalls, pitfalls, "pitfall")
+	}
+	for _, o := range outcomes {
+		if !seen[o] {
+			p.add("results", "has no result for outcome %q", o)
+		}
+	}
+}
+
+func (p *problems) worksheet(w Worksheet) {
+	p.required("worksheet.heading", w.Heading)
+	p.required("worksheet.responsibility_heading", w.ResponsibilityHeading)
+	p.required("worksheet.owner_heading", w.OwnerHeading)
+	for _, o := range Owners {
+		p.required("worksheet.owners."+string(o), w.Owners.Label(o))
+	}
+	if len(w.Responsibilities) == 0 {
+		p.add("worksheet.responsibilities", "needs at least one responsibility")
+	}
+	seen := ids{}
+	for i, r := range w.Responsibilities {
+		field := fmt.Sprintf("worksheet.responsibilities[%d]", i)
+		p.id(field+".id", r.ID, seen)
+		p.required(field+".label", r.Label)
+	}
+	p.refs("worksheet.critical", w.Critical, seen, "responsibility")
+	p.required("worksheet.warning", w.Warning)
+	p.required("worksheet.clear", w.Clear)
+}
+
+func (p *problems) cta(c CTA) {
+	if !ValidID(c.ID) {
+		p.add("cta.id", "%q is not a valid id", c.ID)
+	}
+	p.required("cta.label", c.Label)
+	if err := CheckURL(c.URL); err != nil {
+		p.add("cta.url", "%v", err)
+	}
+}
+
+// CheckURL reports why s is not an absolute http or https URL, or nil. CTA
+// URLs end up in href attributes on partners' pages, so nothing else (no
+// javascript:, no relative path) is accepted.
+func CheckURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case strings.TrimSpace(s) == "":
+		return fmt.Errorf("is required")
+	case err != nil:
+		return fmt.Errorf("%q is not a URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q is not an absolute http or https URL", s)
+	case u.Host == "" || u.User != nil:
+		return fmt.Errorf("%q needs a host and no user info", s)
+	}
+	return nil
+}
+
+func (p *problems) ui(u UI) {
+	for _, f := range []struct{ field, value string }{
+		{"direct_answer_heading", u.DirectAnswerHeading},
+		{"comparison_heading", u.ComparisonHeading},
+		{"recommended", u.Recommended},
+		{"start", u.Start},
+		{"back", u.Back},
+		{"next", u.Next},
+		{"show_result", u.ShowResult},
+		{"restart", u.Restart},
+		{"progress", u.Progress},
+		{"loading", u.Loading},
+		{"provisional", u.Provisional},
+		{"why", u.Why},
+		{"flip_heading", u.FlipHeading},
+		{"flip", u.Flip},
+		{"no_flip", u.NoFlip},
+		{"pitfalls", u.Pitfalls},
+		{"copy", u.Copy},
+		{"copied", u.Copied},
+		{"new_tab", u.NewTab},
+	} {
+		p.required("ui."+f.field, f.value)
+	}
+	p.placeholders("ui.progress", u.Progress, "n", "total")
+	p.placeholders("ui.provisional", u.Provisional, "answered", "total")
+	p.placeholders("ui.flip", u.Flip, "question", "option", "outcome")
 }
 
 // problems collects validation failures as "field: message" lines.
 type problems []string
+
+// ids is the set of ids seen so far in one namespace.
+type ids = map[string]bool
 
 func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
@@ -89,6 +291,53 @@ func (p *problems) add(field, format string, args ...any) {
 func (p *problems) required(field, v string) {
 	if strings.TrimSpace(v) == "" {
 		p.add(field, "is required")
+	}
+}
+
+// id checks that id is well formed and not yet in seen, and records it.
+func (p *problems) id(field, id string, seen ids) {
+	switch {
+	case !ValidID(id):
+		p.add(field, "%q is not a valid id (lowercase letters, digits and dashes)", id)
+	case seen[id]:
+		p.add(field, "%q is used twice", id)
+	}
+	seen[id] = true
+}
+
+// refs checks that every id in refs is in known, once.
+func (p *problems) refs(field string, refs []string, known ids, kind string) {
+	seen := map[string]bool{}
+	for i, id := range refs {
+		switch {
+		case !known[id]:
+			p.add(fmt.Sprintf("%s[%d]", field, i), "%q names no %s", id, kind)
+		case seen[id]:
+			p.add(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func (p *problems) paragraphs(field string, ps []string) {
+	if len(ps) == 0 {
+		p.add(field, "needs at least one paragraph")
+	}
+	for i, s := range ps {
+		p.required(fmt.Sprintf("%s[%d]", field, i), s)
+	}
+}
+
+// placeholders checks that a UI template names each of its placeholders, so
+// a translation cannot silently drop the number a visitor needs.
+func (p *problems) placeholders(field, template string, names ...string) {
+	if strings.TrimSpace(template) == "" {
+		return // reported as required
+	}
+	for _, n := range names {
+		if !strings.Contains(template, "{"+n+"}") {
+			p.add(field, "must contain {%s}", n)
+		}
 	}
 }
 
