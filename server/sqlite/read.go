@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget/event"
+)
+
+// Rollups returns the daily rollups q selects, read from the rollup tables
+// only.
+func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rollup, error) {
+	where := ` WHERE day >= ? AND day <= ?`
+	args := []any{server.Day(q.From).Format(time.DateOnly), server.Day(q.To).Format(time.DateOnly)}
+	if q.Partner != "" {
+		where += ` AND partner = ?`
+		args = append(args, q.Partner)
+	}
+	if q.Widget != "" {
+		where += ` AND widget = ?`
+		args = append(args, q.Widget)
+	}
+	byKey := map[server.RollupKey]*server.Rollup{}
+	var out []*server.Rollup
+	err := s.query(ctx, `SELECT partner, widget, day, newest FROM rollup_days`+where, args, func(rows *sql.Rows) error {
+		var k server.RollupKey
+		var day string
+		var newest int64
+		if err := rows.Scan(&k.Partner, &k.Widget, &day, &newest); err != nil {
+			return err
+		}
+		d, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return err
+		}
+		k.Day = d
+		r := server.NewRollup(k)
+		r.Newest = time.UnixMicro(newest).UTC()
+		byKey[k] = r
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.query(ctx, `SELECT partner, widget, day, metric, key, n FROM rollups`+where, args, func(rows *sql.Rows) error {
+		var k server.RollupKey
+		var day string
+		var c server.Count
+		if err := rows.Scan(&k.Partner, &k.Widget, &day, &c.Metric, &c.Key, &c.N); err != nil {
+			return err
+		}
+		d, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return err
+		}
+		k.Day = d
+		r := byKey[k]
+		if r == nil {
+			return fmt.Errorf("rollup %v has counts but no day row", k)
+		}
+		return r.AddCount(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *server.Rollup) int {
+		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Widget, b.Widget))
+	})
+	rollups := make([]server.Rollup, len(out))
+	for i, r := range out {
+		rollups[i] = *r
+	}
+	return rollups, nil
+}
+
+// Events returns stored events in the order they were stored.
+func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	query := `SELECT seq, partner, event_id, type, at, received_at, day, widget, view, locale,
+		content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign, utm_term,
+		utm_content, question_id, option_id, question_index, outcome, margin, faq_id, shared,
+		undecided, cta_id, visitor, test, bot FROM events WHERE seq > ?`
+	args := []any{q.After}
+	if q.Partner != "" {
+		query += ` AND partner = ?`
+		args = append(args, q.Partner)
+	}
+	query += ` ORDER BY seq LIMIT ?`
+	args = append(args, limit)
+	var out []server.Event
+	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
+		var e server.Event
+		var typ, outcome, day string
+		var at, received int64
+		var index sql.NullInt64
+		var margin sql.NullFloat64
+		var shared, undecided sql.NullString
+		d := &e.Data
+		if err := rows.Scan(&e.Seq, &e.Partner, &e.ID, &typ, &at, &received, &day, &e.Widget, &e.View,
+			&e.Locale, &e.ContentVersion, &e.Page.Origin, &e.Page.Path, &e.UTM.Source, &e.UTM.Medium,
+			&e.UTM.Campaign, &e.UTM.Term, &e.UTM.Content, &d.Question, &d.Option, &index, &outcome,
+			&margin, &d.FAQ, &shared, &undecided, &d.CTA, &e.Visitor, &e.Test, &e.Bot); err != nil {
+			return err
+		}
+		e.Type, d.Outcome = event.Type(typ), event.Outcome(outcome)
+		e.At, e.ReceivedAt = time.UnixMicro(at).UTC(), time.UnixMicro(received).UTC()
+		var err error
+		if e.Day, err = time.Parse(time.DateOnly, day); err != nil {
+			return err
+		}
+		if index.Valid {
+			i := int(index.Int64)
+			d.Index = &i
+		}
+		if margin.Valid {
+			d.Margin = &margin.Float64
+		}
+		d.Shared, d.Undecided = list(shared), list(undecided)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// list decodes a comma-separated list of ids; NULL is an absent list.
+func list(s sql.NullString) []string {
+	switch {
+	case !s.Valid:
+		return nil
+	case s.String == "":
+		return []string{}
+	}
+	return strings.Split(s.String, ",")
+}
+
+// query runs a read and calls scan for each row.
+func (s *Store) query(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,99 @@
+// Package sqlite is the embedded store: server.Store on one SQLite file
+// through modernc.org/sqlite (pure Go, no cgo).
+//
+// One connection writes, so writes never wait on SQLite's lock; a small
+// pool reads. The database runs in WAL mode with synchronous=FULL: when a
+// commit returns, it is on disk, which is what lets ingest answer 202.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"slices"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/ehforge/forgefit/server"
+)
+
+var _ server.Store = (*Store)(nil)
+
+// Store is a server.Store on a SQLite file.
+type Store struct {
+	w *sql.DB // the single writer connection
+	r *sql.DB // readers
+
+	insertEvent, visitorSeen, upsertDay, upsertCount *sql.Stmt
+}
+
+// BusyTimeoutMillis is how long a connection waits for another process's
+// lock (a second server on the same file, a backup) before failing.
+const BusyTimeoutMillis = 5000
+
+// Open opens (creating it if need be) the database at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	common := []string{fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMillis), "journal_mode(WAL)"}
+	wq := url.Values{"_pragma": slices.Concat(common, []string{
+		"synchronous(FULL)",            // a commit is on disk when it returns
+		"journal_size_limit(67108864)", // give the WAL back after a checkpoint
+		"cache_size(-32000)",           // 32 MB of pages for the writer
+	})}
+	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
+	// write, so two processes never deadlock upgrading a read lock.
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	s := &Store{w: w}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+
+	rq := url.Values{"_pragma": slices.Concat(common, []string{"query_only(1)"})}
+	s.r, err = sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	s.r.SetMaxOpenConns(4)
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("preparing statements on %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Ping reports whether both pools reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.r.PingContext(ctx)
+}
+
+// Close waits for running writes and closes the database.
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.insertEvent, s.visitorSeen, s.upsertDay, s.upsertCount} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	var rerr error
+	if s.r != nil {
+		rerr = s.r.Close()
+	}
+	if err := s.w.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
