@@ -31,6 +31,8 @@ type config struct {
 	addr, db, partners, adminToken, content, publicURL, trustedProxies string
 	web, demoAddr                                                      string
 	demo, version                                                      bool
+	retentionDays                                                      int
+	clientRate, partnerRate                                            float64
 }
 
 func serve() {
@@ -72,6 +74,9 @@ func parseFlags(args []string, getenv func(string) string) (config, error) {
 	fs.BoolVar(&c.demo, "demo", false, "also serve a demo partner site on -demo-addr, registered as partner \"demo\"")
 	fs.StringVar(&c.demoAddr, "demo-addr", "127.0.0.1:8081", "listen address of the demo partner site")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.IntVar(&c.retentionDays, "retention", 400, "days raw events are kept (daily rollups are kept for good)")
+	fs.Float64Var(&c.clientRate, "client-rate", server.DefaultClientRate, "event requests a second per client address (0: unlimited)")
+	fs.Float64Var(&c.partnerRate, "partner-rate", server.DefaultPartnerRate, "event requests a second per partner (0: unlimited)")
 	// Environment twins first, so that flags on the command line win.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -141,21 +146,35 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	}
 	widget.Source = lib.Widget
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	store, err := openStore(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}()
 	srv, err := server.New(server.Config{
 		Content:        lib,
 		Partners:       partners,
 		Web:            web,
 		Widgets:        newWidgetHandler(web, lib, publicURL),
+		Store:          store,
 		Log:            log,
+		AdminToken:     cfg.adminToken,
+		ClientRate:     cfg.clientRate,
+		PartnerRate:    cfg.partnerRate,
 		PublicURL:      publicURL,
 		TrustedProxies: proxies,
 	})
 	if err != nil {
 		return err
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	go srv.RunRetention(ctx, time.Duration(cfg.retentionDays)*24*time.Hour, time.Hour)
 
 	servers := []*http.Server{newHTTPServer(cfg.addr, srv, log)}
 	if cfg.demo {
@@ -186,6 +205,9 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: /readyz turns 503, the listeners stop taking connections,
+	// requests in flight finish, and every queued batch is committed, all
+	// within 10 seconds.
 	log.Info("shutting down: draining")
 	srv.Drain()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -195,6 +217,9 @@ func run(cfg config, log *slog.Logger) error {
 		if err := hs.Shutdown(shutdownCtx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := srv.Close(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("committing queued events: %w", err))
 	}
 	log.Info("stopped")
 	return errors.Join(errs...)

@@ -77,7 +77,12 @@ func TestPrerender(t *testing.T) {
 	registerRoutes()
 	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"}}})
 	h := newWidgetHandler(web, lib, nil)
-	srv, err := server.New(server.Config{Content: lib, Partners: partners, Web: web, Widgets: h, Log: log})
+	store, err := openStore(t.Context(), filepath.Join(dir, "forgefit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	srv, err := server.New(server.Config{Content: lib, Partners: partners, Web: web, Widgets: h, Store: store, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,9 @@ import (
 	"net/netip"
 	"net/url"
 	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ehforge/forgefit/public"
 	"github.com/ehforge/forgefit/widget/content"
@@ -24,13 +28,32 @@ type Config struct {
 	Partners *Partners
 	Web      *Web
 	Widgets  http.Handler
+	Store    Store
 	Log      *slog.Logger
+
+	// AdminToken opens /metrics, the stats and the dashboard to everything.
+	AdminToken string
 
 	// PublicURL is the origin browsers use to reach us (behind a proxy it
 	// differs from the listener). Nil means "the request's own".
 	PublicURL      *url.URL
 	TrustedProxies []netip.Prefix
+
+	// Ingest limits: requests a second per client address and per
+	// partner (0: unlimited), and how many batches may wait for a commit.
+	ClientRate, PartnerRate float64
+	QueueLen                int
 }
+
+// Default ingest limits. A widget sends a batch every 2 s at most, so 10 a
+// second per address leaves room for an office behind one address.
+const (
+	DefaultClientRate  = 10
+	DefaultPartnerRate = 2000
+	DefaultQueueLen    = 4096
+	maxCommitEvents    = 5000 // events per group commit
+	maxLimiterKeys     = 100_000
+)
 
 // Server serves every route of Forge Fit on one listener.
 type Server struct {
@@ -40,12 +63,22 @@ type Server struct {
 	draining atomic.Bool
 	static   map[string]*asset
 	handler  http.Handler
+
+	metrics       *metrics
+	committer     *committer
+	visitors      *visitorHasher
+	clientLimits  *limiters
+	partnerLimits *limiters
+	now           func() time.Time
 }
 
 // New builds a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Content == nil || cfg.Widgets == nil || cfg.Web == nil {
-		return nil, errors.New("server: Content, Widgets and Web are required")
+	if cfg.Content == nil || cfg.Widgets == nil || cfg.Web == nil || cfg.Store == nil {
+		return nil, errors.New("server: Content, Widgets, Web and Store are required")
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = DefaultQueueLen
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -53,8 +86,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Partners == nil {
 		cfg.Partners, _ = NewPartners(nil)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log}
+	s := &Server{
+		cfg:           cfg,
+		log:           cfg.Log,
+		metrics:       newMetrics(),
+		visitors:      newVisitorHasher(),
+		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
+		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
+		now:           time.Now,
+	}
 	s.partners.Store(cfg.Partners)
+	s.committer = newCommitter(cfg.Store, cfg.QueueLen, maxCommitEvents, s.metrics)
 	static, err := loadStatic(public.Files)
 	if err != nil {
 		return nil, err
@@ -75,6 +117,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic while the process finishes what it has.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// Close stops taking events and commits every batch already queued. Call it
+// after the HTTP servers have shut down, and before closing the store.
+func (s *Server) Close(ctx context.Context) error { return s.committer.Close(ctx) }
+
 // SetPartners replaces the partner registry (SIGHUP reloads it).
 func (s *Server) SetPartners(p *Partners) { s.partners.Store(p) }
 
@@ -83,6 +129,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /w/{widget}", s.handleWidgetPage)
+	mux.HandleFunc("POST /api/v1/events", s.handleEvents)
+	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	// go-app's Handler serves the manifest it links from every page; no
 	// other path reaches it (it would proxy /robots.txt and friends from the
 	// request's Host and cache the answer forever).
@@ -129,6 +177,13 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeText(w, http.StatusServiceUnavailable, "draining\n")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "store not ready", "err", err)
+		writeText(w, http.StatusServiceUnavailable, "store unavailable\n")
 		return
 	}
 	writeText(w, http.StatusOK, "ready\n")

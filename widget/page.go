@@ -30,7 +30,8 @@ type page struct {
 	app.Compo
 
 	widget *content.Widget
-	island string // the widget's content as JSON, rendered into the page
+	island string     // the widget's content as JSON, rendered into the page
+	rec    *recording // the client's event recording; nil on the server
 }
 
 // NewPage returns the component for a widget page.
@@ -72,7 +73,18 @@ func (p *page) OnPreRender(ctx app.Context) {
 // OnMount marks the document as taken over by the client: the loader and
 // the tests wait for this.
 func (p *page) OnMount(ctx app.Context) {
+	if p.widget != nil {
+		p.rec = startRecording(ctx.Page().URL(), p.widget)
+	}
 	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-forgefit-ready", "true")
+}
+
+// OnDismount stops recording and releases its browser hooks.
+func (p *page) OnDismount() {
+	if p.rec != nil {
+		p.rec.Stop()
+		p.rec = nil
+	}
 }
 
 func (p *page) setIsland(s string) {

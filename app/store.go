@@ -1,0 +1,29 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/server/sqlite"
+)
+
+// openStore opens the store -db names: a postgres:// URL or an SQLite file.
+// This is the one place that names concrete stores.
+func openStore(ctx context.Context, db string) (server.Store, error) {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return nil, errors.New("-db: PostgreSQL is not supported by this build yet; use an SQLite file path")
+	}
+	if dir := filepath.Dir(db); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("-db: %w", err)
+		}
+	}
+	return sqlite.Open(ctx, db)
+}

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Group commit. Every ingest request hands its batch to one committer
+// goroutine through a bounded queue and waits. The committer takes
+// everything queued at that moment and stores it in one transaction, so a
+// durable commit (an fsync) is paid once for many requests, and each
+// request is answered only after the commit holding its events.
+
+// errQueueFull and errDraining make ingest answer 503 with Retry-After.
+var (
+	errQueueFull = errors.New("ingest queue is full")
+	errDraining  = errors.New("server is shutting down")
+)
+
+// pendingBatch is one request's batch waiting for its commit.
+type pendingBatch struct {
+	batch Batch
+	done  chan commitResult // buffered: the committer never blocks on it
+}
+
+type commitResult struct {
+	receipt Receipt
+	err     error
+}
+
+// committer owns the queue and the goroutine that drains it.
+type committer struct {
+	store     Store
+	queue     chan *pendingBatch
+	maxEvents int // events per transaction, so one commit stays short
+	metrics   *metrics
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	done   chan struct{}
+}
+
+func newCommitter(store Store, queueLen, maxEvents int, m *metrics) *committer {
+	c := &committer{
+		store:     store,
+		queue:     make(chan *pendingBatch, queueLen),
+		maxEvents: maxEvents,
+		metrics:   m,
+		done:      make(chan struct{}),
+	}
+	go c.run()
+	return c
+}
+
+// Submit queues b and waits for its commit. It fails at once when the queue
+// is full or the committer is closing; a caller that gives up (ctx done)
+// leaves the batch to be committed anyway, since it is already queued.
+func (c *committer) Submit(ctx context.Context, b Batch) (Receipt, error) {
+	p := &pendingBatch{batch: b, done: make(chan commitResult, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return Receipt{}, errDraining
+	}
+	select {
+	case c.queue <- p:
+		c.metrics.queueDepth.Set(float64(len(c.queue)))
+	default:
+		c.mu.RUnlock()
+		return Receipt{}, errQueueFull
+	}
+	c.mu.RUnlock()
+	select {
+	case r := <-p.done:
+		return r.receipt, r.err
+	case <-ctx.Done():
+		return Receipt{}, ctx.Err()
+	}
+}
+
+// Close stops taking batches, commits everything already queued, and
+// returns when that is done or ctx ends.
+func (c *committer) Close(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.queue)
+	}
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	group := make([]*pendingBatch, 0, 256)
+	for first := range c.queue {
+		group = append(group[:0], first)
+		events := len(first.batch.Events)
+	take:
+		for events < c.maxEvents {
+			select {
+			case p, ok := <-c.queue:
+				if !ok {
+					break take
+				}
+				group = append(group, p)
+				events += len(p.batch.Events)
+			default:
+				break take
+			}
+		}
+		c.metrics.queueDepth.Set(float64(len(c.queue)))
+		c.commit(group)
+	}
+}
+
+// commit writes one group and answers each of its requests.
+func (c *committer) commit(group []*pendingBatch) {
+	batches := make([]Batch, len(group))
+	for i, p := range group {
+		batches[i] = p.batch
+	}
+	// A commit is never cancelled half-way by a request going away: the
+	// store decides, and the answer reaches whoever still waits.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	start := time.Now()
+	receipts, err := c.store.Write(ctx, batches)
+	cancel()
+	c.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+	if err == nil && len(receipts) != len(group) {
+		err = errors.New("store returned a receipt count that differs from the batch count")
+	}
+	for i, p := range group {
+		if err != nil {
+			p.done <- commitResult{err: err}
+			continue
+		}
+		c.metrics.accepted.Add(float64(receipts[i].Accepted))
+		c.metrics.duplicates.Add(float64(receipts[i].Duplicates))
+		p.done <- commitResult{receipt: receipts[i]}
+	}
+}

@@ -1,0 +1,162 @@
+package widget
+
+import (
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
+	"github.com/google/uuid"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// recording is one widget mount's event recording in the browser: the
+// sender, and the browser hooks that feed it (visibility for
+// widget_viewed, pagehide for beacons, the loader's consent and route
+// messages). It exists only on the client.
+type recording struct {
+	sender  *sender
+	release []func()
+
+	viewOnce sync.Once
+	viewMu   sync.Mutex
+	viewT    *time.Timer
+}
+
+// startRecording starts recording for the page at u showing w. Without a
+// host origin (the page opened on its own, not framed by a partner) there
+// is nothing the server would accept, so nothing is recorded.
+func startRecording(u *url.URL, w *content.Widget) *recording {
+	q := u.Query()
+	win := app.Window()
+	ctx := event.Batch{
+		Partner:        q.Get("partner"),
+		Widget:         w.ID,
+		View:           uuid.NewString(), // random per mount: not a person
+		Locale:         w.Locale,
+		ContentVersion: w.Version,
+		Page:           event.Page{Origin: q.Get("origin"), Path: q.Get("path")},
+		UTM: event.UTM{
+			Source: q.Get("utm_source"), Medium: q.Get("utm_medium"), Campaign: q.Get("utm_campaign"),
+			Term: q.Get("utm_term"), Content: q.Get("utm_content"),
+		},
+		Test: q.Has("test"),
+		Bot:  win.Get("navigator").Get("webdriver").Truthy(),
+	}
+	enabled := ctx.Page.Origin != "" && (q.Get("consent") != "required" || hostConsent())
+	r := &recording{sender: newSender(newBrowserTransport(), ctx, enabled)}
+	if ctx.Page.Origin == "" {
+		return r
+	}
+	r.listen(win, "pagehide", func(app.Value) { r.sender.FlushBeacon() })
+	doc := win.Get("document")
+	r.listen(doc, "visibilitychange", func(app.Value) {
+		if doc.Get("visibilityState").String() == "hidden" {
+			r.sender.FlushBeacon()
+		}
+	})
+	requireConsent := q.Get("consent") == "required"
+	r.listen(win, "forgefit:host", func(app.Value) {
+		host := win.Get("forgefitHost")
+		if !host.Truthy() {
+			return
+		}
+		if requireConsent {
+			r.sender.SetEnabled(host.Get("consent").Truthy())
+		}
+		if p := host.Get("path"); p.Truthy() && validHostPath(p.String()) {
+			r.sender.SetPath(p.String())
+		}
+	})
+	r.watchVisibility(win, doc.Get("body"))
+	r.Record(event.WidgetLoaded, event.Data{})
+	return r
+}
+
+// hostConsent reads the consent the loader relayed before the wasm ran.
+func hostConsent() bool {
+	host := app.Window().Get("forgefitHost")
+	return host.Truthy() && host.Get("consent").Truthy()
+}
+
+// validHostPath accepts a path the loader relayed: absolute, short, no
+// query; the server checks it again.
+func validHostPath(p string) bool {
+	return len(p) > 0 && len(p) <= event.MaxPathBytes && p[0] == '/'
+}
+
+// Record queues an event.
+func (r *recording) Record(t event.Type, d event.Data) { r.sender.Record(t, d) }
+
+// Stop removes the browser hooks and hands what is queued to beacons.
+func (r *recording) Stop() {
+	for _, f := range r.release {
+		f()
+	}
+	r.release = nil
+	r.viewMu.Lock()
+	if r.viewT != nil {
+		r.viewT.Stop()
+	}
+	r.viewMu.Unlock()
+	r.sender.FlushBeacon()
+}
+
+// listen adds an event listener to target and remembers how to remove it.
+func (r *recording) listen(target app.Value, name string, f func(app.Value)) {
+	fn := app.FuncOf(func(this app.Value, args []app.Value) any {
+		var e app.Value
+		if len(args) > 0 {
+			e = args[0]
+		}
+		f(e)
+		return nil
+	})
+	target.Call("addEventListener", name, fn)
+	r.release = append(r.release, func() {
+		target.Call("removeEventListener", name, fn)
+		fn.Release()
+	})
+}
+
+// watchVisibility records widget_viewed once the widget has been at least
+// half visible (half of it, or half the viewport when it is taller) for one
+// second. Inside a cross-origin iframe, IntersectionObserver's implicit
+// root is the top-level viewport, so this sees what the visitor sees.
+func (r *recording) watchVisibility(win, el app.Value) {
+	ctor := win.Get("IntersectionObserver")
+	if !ctor.Truthy() || !el.Truthy() {
+		return
+	}
+	cb := app.FuncOf(func(this app.Value, args []app.Value) any {
+		entries := args[0]
+		n := entries.Length()
+		if n == 0 {
+			return nil
+		}
+		e := entries.Index(n - 1)
+		visible := e.Get("intersectionRatio").Float() >= 0.5
+		if root := e.Get("rootBounds"); !visible && root.Truthy() {
+			visible = e.Get("intersectionRect").Get("height").Float() >= 0.5*root.Get("height").Float()
+		}
+		r.viewMu.Lock()
+		defer r.viewMu.Unlock()
+		if r.viewT != nil {
+			r.viewT.Stop()
+			r.viewT = nil
+		}
+		if visible {
+			r.viewT = time.AfterFunc(time.Second, func() {
+				r.viewOnce.Do(func() { r.Record(event.WidgetViewed, event.Data{}) })
+			})
+		}
+		return nil
+	})
+	obs := ctor.New(cb, map[string]any{"threshold": []any{0, 0.25, 0.5, 0.75, 1}})
+	obs.Call("observe", el)
+	r.release = append(r.release, func() {
+		obs.Call("disconnect")
+		cb.Release()
+	})
+}
