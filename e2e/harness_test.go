@@ -29,6 +29,21 @@ type product struct {
 	DemoURL string // the demo partner site, another origin (http://127.0.0.1:port)
 	Admin   string // the admin token
 	DB      string
+
+	cmd    *exec.Cmd
+	exited chan error
+	out    *syncBuffer
+	killed bool
+}
+
+// Kill ends the server with SIGKILL, as a crash would, and waits for it.
+func (p *product) Kill(t testing.TB) {
+	t.Helper()
+	p.killed = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
 }
 
 // syncBuffer collects a process's output safely while it runs.
@@ -79,11 +94,18 @@ func freePort(t testing.TB) int {
 func startProduct(t testing.TB, extraArgs ...string) *product {
 	t.Helper()
 	port, demoPort := freePort(t), freePort(t)
+	return startProductAt(t, port, demoPort, filepath.Join(t.TempDir(), "forgefit.db"), extraArgs...)
+}
+
+// startProductAt starts forgefit on the given ports and database, so a
+// test can restart it where it was.
+func startProductAt(t testing.TB, port, demoPort int, db string, extraArgs ...string) *product {
+	t.Helper()
 	p := &product{
 		URL:     fmt.Sprintf("http://localhost:%d", port),
 		DemoURL: fmt.Sprintf("http://127.0.0.1:%d", demoPort),
 		Admin:   "e2e-admin-token",
-		DB:      filepath.Join(t.TempDir(), "forgefit.db"),
+		DB:      db,
 	}
 	args := append([]string{
 		"-addr", fmt.Sprintf("127.0.0.1:%d", port),
@@ -100,7 +122,11 @@ func startProduct(t testing.TB, extraArgs ...string) *product {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	p.cmd, p.exited, p.out = cmd, exited, &out
 	t.Cleanup(func() {
+		if p.killed {
+			return
+		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err := <-exited:
