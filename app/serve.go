@@ -29,6 +29,7 @@ import (
 // config is the program's flags, each with a FORGEFIT_* environment twin.
 type config struct {
 	addr, db, partners, adminToken, content, publicURL, trustedProxies string
+	sessionKey                                                         string
 	web, demoAddr                                                      string
 	demo, version                                                      bool
 	retentionDays                                                      int
@@ -67,6 +68,7 @@ func parseFlags(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.db, "db", "forgefit.db", "SQLite file path, or a postgres:// URL")
 	fs.StringVar(&c.partners, "partners", "", "partners file (JSON)")
 	fs.StringVar(&c.adminToken, "admin-token", "", "admin bearer token (stats, dashboard, metrics)")
+	fs.StringVar(&c.sessionKey, "session-key", "", "key that signs dashboard sessions (default: derived from -admin-token); the same on every server sharing a database")
 	fs.StringVar(&c.content, "content", "", "directory of content JSON files that add or override widgets and locales")
 	fs.StringVar(&c.publicURL, "public-url", "", "origin browsers use to reach this server (default: derived from -addr)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
@@ -117,21 +119,23 @@ func run(cfg config, log *slog.Logger) error {
 			return err
 		}
 	}
-	partners, err := server.LoadPartners(cfg.partners)
-	if err != nil {
-		return err
-	}
 	demoOrigin := ""
 	if cfg.demo {
 		demoOrigin = "http://" + hostForURL(cfg.demoAddr, "127.0.0.1")
-		if partners, err = partners.With(server.Partner{
-			ID: server.DemoPartnerID, Name: "Demo Partner", Origins: []string{demoOrigin},
-		}); err != nil {
-			return err
-		}
 		if cfg.adminToken == "" {
 			cfg.adminToken = newToken()
 		}
+	}
+	loadPartners := func() (*server.Partners, error) {
+		ps, err := server.LoadPartners(cfg.partners)
+		if err != nil || !cfg.demo {
+			return ps, err
+		}
+		return ps.With(server.Partner{ID: server.DemoPartnerID, Name: "Demo Partner", Origins: []string{demoOrigin}})
+	}
+	partners, err := loadPartners()
+	if err != nil {
+		return err
 	}
 	webDir := cfg.web
 	if webDir == "" {
@@ -166,6 +170,7 @@ func run(cfg config, log *slog.Logger) error {
 		Store:          store,
 		Log:            log,
 		AdminToken:     cfg.adminToken,
+		SessionKey:     cfg.sessionKey,
 		ClientRate:     cfg.clientRate,
 		PartnerRate:    cfg.partnerRate,
 		PublicURL:      publicURL,
@@ -175,6 +180,7 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	}
 	go srv.RunRetention(ctx, time.Duration(cfg.retentionDays)*24*time.Hour, time.Hour)
+	go reloadPartnersOnHangup(ctx, srv, loadPartners, log)
 
 	servers := []*http.Server{newHTTPServer(cfg.addr, srv, log)}
 	if cfg.demo {
@@ -313,4 +319,26 @@ func buildVersion() string {
 		}
 	}
 	return v
+}
+
+// reloadPartnersOnHangup rereads the partners file on SIGHUP. A bad file is
+// refused with a log line and the registry in use stays.
+func reloadPartnersOnHangup(ctx context.Context, srv *server.Server, load func() (*server.Partners, error), log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			ps, err := load()
+			if err != nil {
+				log.Error("partners file refused on SIGHUP; keeping the partners in use", "err", err)
+				continue
+			}
+			srv.SetPartners(ps)
+			log.Info("partners file reloaded", "partners", len(ps.IDs()))
+		}
+	}
 }

@@ -7,5 +7,5 @@ import "embed"
 
 // Files are the static files, by name.
 //
-//go:embed app.js app.css icon.svg icon.png robots.txt demo.html
+//go:embed app.js app.css icon.svg icon.png robots.txt demo.html dashboard.css
 var Files embed.FS

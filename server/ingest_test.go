@@ -63,7 +63,11 @@ func newIngestEnv(t *testing.T, cfg func(*server.Config)) *ingestEnv {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "app.wasm"), []byte("\x00asm"), 0o644)
 	os.WriteFile(filepath.Join(dir, "wasm_exec.js"), []byte("//"), 0o644)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logOut io.Writer = io.Discard
+	if testing.Verbose() {
+		logOut = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(logOut, nil))
 	web, err := server.LoadWeb(dir, log)
 	if err != nil {
 		t.Fatal(err)

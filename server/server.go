@@ -33,6 +33,9 @@ type Config struct {
 
 	// AdminToken opens /metrics, the stats and the dashboard to everything.
 	AdminToken string
+	// SessionKey signs dashboard sessions; empty means one derived from
+	// AdminToken, so servers sharing a database accept each other's.
+	SessionKey string
 
 	// PublicURL is the origin browsers use to reach us (behind a proxy it
 	// differs from the listener). Nil means "the request's own".
@@ -69,6 +72,8 @@ type Server struct {
 	visitors      *visitorHasher
 	clientLimits  *limiters
 	partnerLimits *limiters
+	sessions      *sessions
+	dashboard     *dashboard
 	now           func() time.Time
 }
 
@@ -86,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Partners == nil {
 		cfg.Partners, _ = NewPartners(nil)
 	}
+	var err error
 	s := &Server{
 		cfg:           cfg,
 		log:           cfg.Log,
@@ -94,6 +100,17 @@ func New(cfg Config) (*Server, error) {
 		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
 		now:           time.Now,
+	}
+	key := cfg.SessionKey
+	if key == "" {
+		key = cfg.AdminToken
+	}
+	if key == "" {
+		key = newSecret() // sessions then last as long as this process
+	}
+	s.sessions = newSessions(key)
+	if s.dashboard, err = newDashboard(); err != nil {
+		return nil, err
 	}
 	s.partners.Store(cfg.Partners)
 	s.committer = newCommitter(cfg.Store, cfg.QueueLen, maxCommitEvents, s.metrics)
@@ -130,6 +147,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /w/{widget}", s.handleWidgetPage)
 	mux.HandleFunc("POST /api/v1/events", s.handleEvents)
+	mux.HandleFunc("GET /api/v1/stats", s.handleStats)
+	mux.HandleFunc("GET /api/v1/stats.csv", s.handleStatsCSV)
+	mux.HandleFunc("GET /dashboard", s.handleDashboard)
+	mux.HandleFunc("GET /dashboard/stats.csv", s.handleDashboardCSV)
+	mux.HandleFunc("POST /dashboard/login", s.handleLogin)
+	mux.HandleFunc("POST /dashboard/logout", s.handleLogout)
 	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	// go-app's Handler serves the manifest it links from every page; no
 	// other path reaches it (it would proxy /robots.txt and friends from the
@@ -154,6 +177,7 @@ func loadStatic(files fs.FS) (map[string]*asset, error) {
 		{"icon.svg", "/icon.svg", "image/svg+xml", cacheShort},
 		{"icon.png", "/icon.png", "image/png", cacheShort},
 		{"robots.txt", "/robots.txt", "text/plain; charset=utf-8", cacheShort},
+		{"dashboard.css", "/dashboard.css", "text/css; charset=utf-8", cacheRevalidate},
 	} {
 		b, err := fs.ReadFile(files, f.name)
 		if err != nil {

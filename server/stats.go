@@ -1,0 +1,287 @@
+package server
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ehforge/forgefit/widget/event"
+)
+
+// Stats are the engagement figures of one partner (or all), one widget (or
+// all) over a range of UTC days, computed from daily rollups only.
+type Stats struct {
+	From     string `json:"from"` // UTC day, YYYY-MM-DD, included
+	To       string `json:"to"`   // UTC day, included
+	TimeZone string `json:"time_zone"`
+	Partner  string `json:"partner,omitempty"` // "" for all partners
+	Widget   string `json:"widget,omitempty"`  // "" for all widgets
+	// FreshAsOf is when the newest event counted was received; zero when
+	// none was.
+	FreshAsOf *time.Time `json:"fresh_as_of"`
+
+	Totals Figures    `json:"totals"`
+	Days   []DayStats `json:"days"` // every day of the range, oldest first
+
+	Questions       []QuestionStats  `json:"questions"`       // in quiz order
+	Outcomes        map[string]int64 `json:"outcomes"`        // quiz_completed by outcome
+	Recommendations map[string]int64 `json:"recommendations"` // recommendation_shown by outcome
+	CTAs            []CTAStats       `json:"ctas"`
+	FAQs            []Ranked         `json:"faqs"`
+	Worksheet       WorksheetStats   `json:"worksheet"`
+	TopPages        []Ranked         `json:"top_pages"`   // by views
+	UTMSources      []Ranked         `json:"utm_sources"` // by views
+	UTMMediums      []Ranked         `json:"utm_mediums"`
+	UTMCampaigns    []Ranked         `json:"utm_campaigns"`
+	Locales         []Ranked         `json:"locales"`
+	ContentVersions []Ranked         `json:"content_versions"`
+}
+
+// Figures are the headline counts and rates of a day or a range.
+type Figures struct {
+	Loads                int64   `json:"widget_loads"`
+	Views                int64   `json:"views"`
+	ViewRate             float64 `json:"view_rate"` // views / loads
+	Visitors             int64   `json:"visitors"`  // daily unique visitors, summed over days
+	QuizStarts           int64   `json:"quiz_starts"`
+	Completions          int64   `json:"completions"`
+	CompletionRate       float64 `json:"completion_rate"` // completions / quiz starts
+	Restarts             int64   `json:"quiz_restarts"`
+	Answers              int64   `json:"answers"`
+	Recommendations      int64   `json:"recommendations"`
+	CTAClicks            int64   `json:"cta_clicks"`
+	ClickThrough         float64 `json:"click_through"` // CTA clicks / views
+	FAQOpens             int64   `json:"faq_opens"`
+	WorksheetCompletions int64   `json:"worksheet_completions"`
+	CoManaged            int64   `json:"outcome_co_managed"`
+	FullyManaged         int64   `json:"outcome_fully_managed"`
+	Either               int64   `json:"outcome_either"`
+}
+
+// DayStats are one UTC day's figures.
+type DayStats struct {
+	Day string `json:"day"`
+	Figures
+}
+
+// QuestionStats is one question of the funnel.
+type QuestionStats struct {
+	Question string `json:"question"`
+	Index    int    `json:"index"`
+	Answers  int64  `json:"answers"`
+	// DropOff is the share of the previous step (quiz starts for the first
+	// question) that did not answer this one.
+	DropOff float64  `json:"drop_off"`
+	Options []Ranked `json:"options"`
+}
+
+// CTAStats counts clicks on one call to action with one outcome on screen.
+type CTAStats struct {
+	CTA     string `json:"cta"`
+	Outcome string `json:"outcome,omitempty"`
+	Clicks  int64  `json:"clicks"`
+}
+
+// WorksheetStats says which responsibilities are most often left shared or
+// undecided.
+type WorksheetStats struct {
+	Completions int64    `json:"completions"`
+	Shared      []Ranked `json:"shared"`
+	Undecided   []Ranked `json:"undecided"`
+}
+
+// Ranked is a count of one value, listed largest first.
+type Ranked struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// topN bounds the ranked lists of pages and campaign fields.
+const topN = 20
+
+// ComputeStats folds rollups into Stats for the days from..to.
+func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) *Stats {
+	from, to = Day(from), Day(to)
+	s := &Stats{
+		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: "UTC",
+		Partner: partner, Widget: widget,
+		Outcomes: map[string]int64{}, Recommendations: map[string]int64{},
+	}
+	days := map[string]*DayStats{}
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		ds := &DayStats{Day: d.Format(time.DateOnly)}
+		s.Days = append(s.Days, *ds)
+	}
+	for i := range s.Days {
+		days[s.Days[i].Day] = &s.Days[i]
+	}
+	answers := map[Answer]int64{}
+	ctas := map[CTA]int64{}
+	faqs, shared, undecided := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	pages, sources, mediums, campaigns, locales, versions := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	for i := range rollups {
+		r := &rollups[i]
+		if ds := days[r.Day.Format(time.DateOnly)]; ds != nil {
+			ds.add(r)
+		}
+		if !r.Newest.IsZero() && (s.FreshAsOf == nil || r.Newest.After(*s.FreshAsOf)) {
+			t := r.Newest
+			s.FreshAsOf = &t
+		}
+		for o, n := range r.Completions {
+			s.Outcomes[string(o)] += n
+		}
+		for o, n := range r.Recommendations {
+			s.Recommendations[string(o)] += n
+		}
+		merge(answers, r.Answers)
+		merge(ctas, r.CTAs)
+		merge(faqs, r.FAQs)
+		merge(shared, r.Shared)
+		merge(undecided, r.Undecided)
+		for _, m := range []struct {
+			dst map[string]int64
+			src map[Split]int64
+		}{{pages, r.Pages}, {sources, r.Sources}, {mediums, r.Mediums}, {campaigns, r.Campaigns}, {locales, r.Locales}, {versions, r.ContentVersions}} {
+			for sp, n := range m.src {
+				if sp.Type == event.WidgetViewed {
+					m.dst[sp.Value] += n
+				}
+			}
+		}
+	}
+	for i := range s.Days {
+		s.Days[i].rates()
+		s.Totals.sum(&s.Days[i].Figures)
+	}
+	s.Totals.rates()
+	s.Questions = funnel(answers, s.Totals.QuizStarts)
+	for c, n := range ctas {
+		s.CTAs = append(s.CTAs, CTAStats{CTA: c.CTA, Outcome: string(c.Outcome), Clicks: n})
+	}
+	slices.SortFunc(s.CTAs, func(a, b CTAStats) int {
+		return cmp.Or(cmp.Compare(b.Clicks, a.Clicks), strings.Compare(a.CTA, b.CTA), strings.Compare(a.Outcome, b.Outcome))
+	})
+	s.FAQs = rank(faqs, 0)
+	s.Worksheet = WorksheetStats{Completions: s.Totals.WorksheetCompletions, Shared: rank(shared, 0), Undecided: rank(undecided, 0)}
+	s.TopPages = rank(pages, topN)
+	s.UTMSources = rank(sources, topN)
+	s.UTMMediums = rank(mediums, topN)
+	s.UTMCampaigns = rank(campaigns, topN)
+	s.Locales = rank(locales, 0)
+	s.ContentVersions = rank(versions, 0)
+	return s
+}
+
+func (d *DayStats) add(r *Rollup) {
+	f := &d.Figures
+	e := r.Events
+	f.Loads += e[event.WidgetLoaded]
+	f.Views += e[event.WidgetViewed]
+	f.QuizStarts += e[event.QuizStarted]
+	f.Completions += e[event.QuizCompleted]
+	f.Restarts += e[event.QuizRestarted]
+	f.Answers += e[event.QuestionAnswered]
+	f.Recommendations += e[event.RecommendationShown]
+	f.CTAClicks += e[event.CTAClicked]
+	f.FAQOpens += e[event.FAQOpened]
+	f.WorksheetCompletions += e[event.WorksheetCompleted]
+	f.Visitors += r.Visitors
+	f.CoManaged += r.Completions[event.CoManaged]
+	f.FullyManaged += r.Completions[event.FullyManaged]
+	f.Either += r.Completions[event.Either]
+}
+
+func (f *Figures) sum(o *Figures) {
+	f.Loads += o.Loads
+	f.Views += o.Views
+	f.Visitors += o.Visitors
+	f.QuizStarts += o.QuizStarts
+	f.Completions += o.Completions
+	f.Restarts += o.Restarts
+	f.Answers += o.Answers
+	f.Recommendations += o.Recommendations
+	f.CTAClicks += o.CTAClicks
+	f.FAQOpens += o.FAQOpens
+	f.WorksheetCompletions += o.WorksheetCompletions
+	f.CoManaged += o.CoManaged
+	f.FullyManaged += o.FullyManaged
+	f.Either += o.Either
+}
+
+func (f *Figures) rates() {
+	f.ViewRate = ratio(f.Views, f.Loads)
+	f.CompletionRate = ratio(f.Completions, f.QuizStarts)
+	f.ClickThrough = ratio(f.CTAClicks, f.Views)
+}
+
+// ratio is a/b rounded to four places, and 0 when b is.
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(int64(float64(a)/float64(b)*10000+0.5)) / 10000
+}
+
+func merge[K comparable](dst, src map[K]int64) {
+	for k, n := range src {
+		dst[k] += n
+	}
+}
+
+// funnel orders the questions by their position in the quiz and says how
+// many visitors each step lost.
+func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
+	byQ := map[string]*QuestionStats{}
+	for a, n := range answers {
+		q := byQ[a.Question]
+		if q == nil {
+			q = &QuestionStats{Question: a.Question, Index: a.Index}
+			byQ[a.Question] = q
+		}
+		q.Index = min(q.Index, a.Index)
+		q.Answers += n
+		q.Options = append(q.Options, Ranked{Value: a.Option, Count: n})
+	}
+	out := make([]QuestionStats, 0, len(byQ))
+	for _, q := range byQ {
+		q.Options = rank(mergeRanked(q.Options), 0)
+		out = append(out, *q)
+	}
+	slices.SortFunc(out, func(a, b QuestionStats) int {
+		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Question, b.Question))
+	})
+	prev := starts
+	for i := range out {
+		if prev > 0 {
+			out[i].DropOff = max(0, 1-ratio(out[i].Answers, prev))
+			out[i].DropOff = float64(int64(out[i].DropOff*10000+0.5)) / 10000
+		}
+		prev = out[i].Answers
+	}
+	return out
+}
+
+func mergeRanked(rs []Ranked) map[string]int64 {
+	m := map[string]int64{}
+	for _, r := range rs {
+		m[r.Value] += r.Count
+	}
+	return m
+}
+
+// rank lists m largest first (ties by value), at most n when n > 0.
+func rank(m map[string]int64, n int) []Ranked {
+	out := make([]Ranked, 0, len(m))
+	for v, c := range m {
+		out = append(out, Ranked{v, c})
+	}
+	slices.SortFunc(out, func(a, b Ranked) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
+}

@@ -1,0 +1,264 @@
+package server_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget/event"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
+)
+
+const (
+	acmeToken  = "acme-token"
+	otherToken = "other-token"
+	widgetID   = "co-managed-vs-fully-managed"
+)
+
+func newStatsEnv(t *testing.T) *ingestEnv {
+	return newIngestEnv(t, func(c *server.Config) {
+		c.Partners, _ = server.NewPartners([]server.Partner{
+			{ID: "acme", Name: "Acme", Origins: []string{partnerPage}, TokenSHA256: server.TokenHash(acmeToken)},
+			{ID: "other", Name: "Other", Origins: []string{"https://other.example"}, TokenSHA256: server.TokenHash(otherToken)},
+		})
+	})
+}
+
+func intp(i int) *int           { return &i }
+func floatp(f float64) *float64 { return &f }
+
+// visit is one visitor's widget mount as the store receives it.
+func visit(partner string, received time.Time, visitor string, events ...event.Event) server.Batch {
+	for i := range events {
+		events[i].ID = uuid.Must(uuid.NewV7()).String()
+		events[i].At = received
+	}
+	origin := partnerPage
+	if partner == "other" {
+		origin = "https://other.example"
+	}
+	b := server.Batch{
+		Batch: event.Batch{Partner: partner, Widget: widgetID, Locale: "en", ContentVersion: "v1",
+			Page: event.Page{Origin: origin, Path: "/it"}, UTM: event.UTM{Source: "news"}, Events: events},
+		ReceivedAt: received,
+	}
+	if visitor != "" {
+		b.Visitor = []byte(visitor)
+	}
+	return b
+}
+
+func ev(t event.Type, d event.Data) event.Event { return event.Event{Type: t, Data: d} }
+
+func (e *ingestEnv) write(t *testing.T, batches ...server.Batch) {
+	t.Helper()
+	if _, err := e.store.Write(context.Background(), batches); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *ingestEnv) getStats(t *testing.T, path, token string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", e.http.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+func TestStatsFromKnownEvents(t *testing.T) {
+	e := newStatsEnv(t)
+	day1 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	lastSecond := day1.Add(24*time.Hour - time.Second) // 23:59:59 UTC: still day 1
+	nextDay := day1.Add(24 * time.Hour)                // 00:00:00 UTC: day 2
+	e.write(t,
+		visit("acme", day1.Add(9*time.Hour), "alice",
+			ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}), ev(event.QuizStarted, event.Data{}),
+			ev(event.QuestionAnswered, event.Data{Question: "internal-it", Option: "capable-team", Index: intp(0)}),
+			ev(event.QuestionAnswered, event.Data{Question: "control", Option: "keep", Index: intp(1)}),
+			ev(event.QuizCompleted, event.Data{Outcome: event.CoManaged, Margin: floatp(0.5)}),
+			ev(event.CTAClicked, event.Data{CTA: "contact", Outcome: event.CoManaged}),
+			ev(event.WorksheetCompleted, event.Data{Shared: []string{"patching"}, Undecided: []string{"backup-validation", "patching-x"}})),
+		visit("acme", lastSecond, "bob",
+			ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}), ev(event.QuizStarted, event.Data{}),
+			ev(event.QuestionAnswered, event.Data{Question: "internal-it", Option: "none", Index: intp(0)})),
+		visit("acme", lastSecond, "alice", ev(event.FAQOpened, event.Data{FAQ: "m365"})),
+		visit("acme", nextDay, "", ev(event.WidgetLoaded, event.Data{})),
+		visit("other", day1.Add(10*time.Hour), "carol", ev(event.WidgetViewed, event.Data{})),
+	)
+	test := visit("acme", day1.Add(11*time.Hour), "dave", ev(event.WidgetViewed, event.Data{}))
+	test.Test = true
+	bot := visit("acme", day1.Add(11*time.Hour), "", ev(event.WidgetViewed, event.Data{}))
+	bot.Bot = true
+	e.write(t, test, bot)
+
+	res, body := e.getStats(t, "/api/v1/stats?partner=acme&from=2026-11-20&to=2026-11-21", "admin-secret")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	var got server.Stats
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	day1Figures := server.Figures{
+		Loads: 2, Views: 2, ViewRate: 1, Visitors: 2, QuizStarts: 2, Answers: 3, Completions: 1, CompletionRate: 0.5,
+		CTAClicks: 1, ClickThrough: 0.5, FAQOpens: 1, WorksheetCompletions: 1, CoManaged: 1,
+	}
+	day2Figures := server.Figures{Loads: 1}
+	totals := day1Figures
+	totals.Loads, totals.ViewRate = 3, 0.6667
+	want := server.Stats{
+		From: "2026-11-20", To: "2026-11-21", TimeZone: "UTC", Partner: "acme",
+		Totals: totals,
+		Days:   []server.DayStats{{Day: "2026-11-20", Figures: day1Figures}, {Day: "2026-11-21", Figures: day2Figures}},
+		Questions: []server.QuestionStats{
+			{Question: "internal-it", Index: 0, Answers: 2, DropOff: 0, Options: []server.Ranked{{"capable-team", 1}, {"none", 1}}},
+			{Question: "control", Index: 1, Answers: 1, DropOff: 0.5, Options: []server.Ranked{{"keep", 1}}},
+		},
+		Outcomes:        map[string]int64{"co-managed": 1},
+		Recommendations: map[string]int64{},
+		CTAs:            []server.CTAStats{{CTA: "contact", Outcome: "co-managed", Clicks: 1}},
+		FAQs:            []server.Ranked{{"m365", 1}},
+		Worksheet: server.WorksheetStats{Completions: 1, Shared: []server.Ranked{{"patching", 1}},
+			Undecided: []server.Ranked{{"backup-validation", 1}, {"patching-x", 1}}},
+		TopPages:        []server.Ranked{{partnerPage + "/it", 2}},
+		UTMSources:      []server.Ranked{{"news", 2}},
+		UTMMediums:      []server.Ranked{},
+		UTMCampaigns:    []server.Ranked{},
+		Locales:         []server.Ranked{{"en", 2}},
+		ContentVersions: []server.Ranked{{"v1", 2}},
+	}
+	if got.FreshAsOf == nil || !got.FreshAsOf.Equal(nextDay) {
+		t.Errorf("fresh_as_of %v, want %v", got.FreshAsOf, nextDay)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(server.Stats{}, "FreshAsOf"), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+
+	// An empty range: every day listed, all zero, nothing fresh.
+	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-01&to=2026-10-03", "admin-secret")
+	var empty server.Stats
+	json.Unmarshal(body, &empty)
+	if len(empty.Days) != 3 || empty.Totals != (server.Figures{}) || empty.FreshAsOf != nil {
+		t.Errorf("empty range: %d days, totals %+v, fresh %v", len(empty.Days), empty.Totals, empty.FreshAsOf)
+	}
+	// All partners (admin): the other partner's view counts too.
+	_, body = e.getStats(t, "/api/v1/stats?from=2026-11-20&to=2026-11-20", "admin-secret")
+	var all server.Stats
+	json.Unmarshal(body, &all)
+	if all.Totals.Views != 3 {
+		t.Errorf("all partners, one day: %d views, want 3", all.Totals.Views)
+	}
+}
+
+func TestStatsAccess(t *testing.T) {
+	e := newStatsEnv(t)
+	for _, tc := range []struct {
+		name, query, token string
+		status             int
+		partner            string // the partner the answer is about
+	}{
+		{"no token", "", "", 401, ""},
+		{"wrong token", "", "nope", 401, ""},
+		{"partner, own", "?partner=acme", acmeToken, 200, "acme"},
+		{"partner, default is own", "", acmeToken, 200, "acme"},
+		{"partner, another's", "?partner=other", acmeToken, 403, ""},
+		{"admin, all", "", "admin-secret", 200, ""},
+		{"admin, one", "?partner=other", "admin-secret", 200, "other"},
+		{"admin, unknown partner", "?partner=ghost", "admin-secret", 404, ""},
+		{"bad day", "?from=2026-13-01", "admin-secret", 400, ""},
+		{"from after to", "?from=2026-11-02&to=2026-11-01", "admin-secret", 400, ""},
+		{"range too long", "?from=2020-01-01&to=2026-01-01", "admin-secret", 400, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, path := range []string{"/api/v1/stats", "/api/v1/stats.csv"} {
+				res, body := e.getStats(t, path+tc.query, tc.token)
+				if res.StatusCode != tc.status {
+					t.Fatalf("%s: %d, want %d: %s", path, res.StatusCode, tc.status, body)
+				}
+				if tc.status == 200 && path == "/api/v1/stats" {
+					var st server.Stats
+					json.Unmarshal(body, &st)
+					if st.Partner != tc.partner {
+						t.Errorf("answer about partner %q, want %q", st.Partner, tc.partner)
+					}
+				}
+				if tc.token != "" && strings.Contains(string(body), tc.token) {
+					t.Error("the answer echoes the token")
+				}
+			}
+		})
+	}
+}
+
+func TestStatsCSVAgreesWithJSON(t *testing.T) {
+	e := newStatsEnv(t)
+	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for d := range 5 {
+		var batches []server.Batch
+		for v := range d + 1 {
+			batches = append(batches, visit("acme", start.AddDate(0, 0, d), fmt.Sprint("v", v),
+				ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}),
+				ev(event.QuizCompleted, event.Data{Outcome: event.FullyManaged, Margin: floatp(0.4)})))
+		}
+		batches = append(batches, visit("other", start.AddDate(0, 0, d), "x", ev(event.WidgetViewed, event.Data{})))
+		e.write(t, batches...)
+	}
+	q := "?from=2026-11-01&to=2026-11-07"
+	res, body := e.getStats(t, "/api/v1/stats.csv"+q, "admin-secret")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+10 || rows[0][0] != "day" {
+		t.Fatalf("%d rows (header %v), want a header and 10 (5 days x 2 partners)", len(rows), rows[0])
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	csvViews := map[string]int64{}
+	for _, r := range rows[1:] {
+		n, _ := strconv.ParseInt(r[col["views"]], 10, 64)
+		csvViews[r[col["day"]]] += n
+	}
+	_, body = e.getStats(t, "/api/v1/stats"+q, "admin-secret")
+	var st server.Stats
+	json.Unmarshal(body, &st)
+	jsonViews := map[string]int64{}
+	for _, d := range st.Days {
+		if d.Views > 0 {
+			jsonViews[d.Day] = d.Views
+		}
+	}
+	if diff := cmp.Diff(jsonViews, csvViews); diff != "" {
+		t.Errorf("views per day, JSON (-) vs CSV (+):\n%s", diff)
+	}
+	var fully int64
+	for _, r := range rows[1:] {
+		n, _ := strconv.ParseInt(r[col["outcome_fully_managed"]], 10, 64)
+		fully += n
+	}
+	if fully != st.Totals.FullyManaged || fully != 15 {
+		t.Errorf("fully managed: CSV %d, JSON %d, want 15", fully, st.Totals.FullyManaged)
+	}
+}

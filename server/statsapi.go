@@ -1,0 +1,169 @@
+package server
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
+)
+
+// maxStatsDays bounds a stats range: two years of days.
+const maxStatsDays = 731
+
+// statsQuery is a validated stats request.
+type statsQuery struct {
+	partner, widget string
+	from, to        time.Time // UTC days, both included
+}
+
+// days is the number of days the range covers.
+func (q statsQuery) days() int { return int(q.to.Sub(q.from).Hours()/24) + 1 }
+
+// previous is the range of the same length just before q.
+func (q statsQuery) previous() statsQuery {
+	p := q
+	p.to = q.from.AddDate(0, 0, -1)
+	p.from = p.to.AddDate(0, 0, -(q.days() - 1))
+	return p
+}
+
+// parseStatsQuery reads partner, widget, from and to (UTC days), checks
+// them and checks v may see them. Without a range it is the last 30 days;
+// a partner viewer without a partner gets its own.
+func (s *Server) parseStatsQuery(r *http.Request, v viewer) (statsQuery, error) {
+	q := r.URL.Query()
+	sq := statsQuery{partner: q.Get("partner"), widget: q.Get("widget")}
+	if sq.partner == "" && !v.admin {
+		sq.partner = v.partner
+	}
+	if sq.partner != "" {
+		if _, ok := s.partners.Load().Partner(sq.partner); !ok && v.admin {
+			return sq, Errorf(ENotFound, "no partner %q", sq.partner)
+		}
+	}
+	if !v.canSee(sq.partner) {
+		return sq, Errorf(EForbidden, "this token may not read partner %q's figures", sq.partner)
+	}
+	if sq.widget != "" && !content.ValidID(sq.widget) {
+		return sq, Errorf(EInvalid, "widget: %q is not a widget id", sq.widget)
+	}
+	today := Day(s.now())
+	var err error
+	if sq.to, err = parseDay(q.Get("to"), today); err != nil {
+		return sq, Errorf(EInvalid, "to: %v", err)
+	}
+	if sq.from, err = parseDay(q.Get("from"), sq.to.AddDate(0, 0, -29)); err != nil {
+		return sq, Errorf(EInvalid, "from: %v", err)
+	}
+	if sq.from.After(sq.to) {
+		return sq, Errorf(EInvalid, "from (%s) is after to (%s)", sq.from.Format(time.DateOnly), sq.to.Format(time.DateOnly))
+	}
+	if sq.days() > maxStatsDays {
+		return sq, Errorf(EInvalid, "the range covers %d days, at most %d", sq.days(), maxStatsDays)
+	}
+	return sq, nil
+}
+
+func parseDay(v string, fallback time.Time) (time.Time, error) {
+	if v == "" {
+		return fallback, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, Errorf(EInvalid, "%q is not a day in the form YYYY-MM-DD", v)
+	}
+	return d, nil
+}
+
+// stats reads q's rollups and computes its figures.
+func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
+	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
+	if err != nil {
+		return nil, err
+	}
+	return ComputeStats(rollups, q.from, q.to, q.partner, q.widget), nil
+}
+
+// authorized returns the viewer or answers 401.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (viewer, bool) {
+	v, ok := s.viewerOf(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
+		s.writeError(w, r, Errorf(EUnauthorized, "send the admin token or your partner token as Authorization: Bearer …"))
+	}
+	return v, ok
+}
+
+// handleStats handles "GET /api/v1/stats".
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	q, err := s.parseStatsQuery(r, v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.stats(r, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// csvHeader is the stats CSV's header: one row per day x partner x widget.
+var csvHeader = []string{
+	"day", "partner", "widget", "widget_loads", "views", "visitors", "quiz_starts", "answers",
+	"completions", "quiz_restarts", "recommendations", "cta_clicks", "faq_opens", "worksheet_completions",
+	"outcome_co_managed", "outcome_fully_managed", "outcome_either",
+}
+
+// handleStatsCSV handles "GET /api/v1/stats.csv": the figures of every day
+// x partner x widget with events, streamed row by row.
+func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	q, err := s.parseStatsQuery(r, v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	name := "forgefit-stats-" + q.from.Format(time.DateOnly) + "-" + q.to.Format(time.DateOnly) + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	cw := csv.NewWriter(w)
+	_ = cw.Write(csvHeader)
+	for i := range rollups {
+		ro := &rollups[i]
+		var d DayStats
+		d.add(ro)
+		f := d.Figures
+		n := func(v int64) string { return strconv.FormatInt(v, 10) }
+		_ = cw.Write([]string{
+			ro.Day.Format(time.DateOnly), ro.Partner, ro.Widget, n(f.Loads), n(f.Views), n(f.Visitors),
+			n(f.QuizStarts), n(f.Answers), n(f.Completions), n(f.Restarts), n(f.Recommendations),
+			n(f.CTAClicks), n(f.FAQOpens), n(f.WorksheetCompletions),
+			n(ro.Completions[event.CoManaged]), n(ro.Completions[event.FullyManaged]), n(ro.Completions[event.Either]),
+		})
+		if i%256 == 255 {
+			cw.Flush()
+		}
+	}
+	cw.Flush()
+}
