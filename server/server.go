@@ -73,6 +73,7 @@ type Server struct {
 	clientLimits  *limiters
 	partnerLimits *limiters
 	sessions      *sessions
+	months        *monthCache
 	dashboard     *dashboard
 	now           func() time.Time
 }
@@ -109,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 		key = newSecret() // sessions then last as long as this process
 	}
 	s.sessions = newSessions(key)
+	s.months = newMonthCache(50_000)
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err
 	}

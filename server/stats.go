@@ -102,6 +102,28 @@ const topN = 20
 
 // ComputeStats folds rollups into Stats for the days from..to.
 func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) *Stats {
+	parts := make([]statsPart, len(rollups))
+	for i := range rollups {
+		parts[i] = dailyPart(&rollups[i])
+	}
+	return computeStats(parts, from, to, partner, widget)
+}
+
+// statsPart is what stats fold: a rollup whose breakdowns count (its Day is
+// ignored) and the headline figures of each day it covers. A part is one
+// daily rollup, or a closed month merged once and cached.
+type statsPart struct {
+	rollup *Rollup
+	days   map[string]Figures // UTC day → figures, without rates
+}
+
+func dailyPart(r *Rollup) statsPart {
+	var d DayStats
+	d.add(r)
+	return statsPart{rollup: r, days: map[string]Figures{r.Day.Format(time.DateOnly): d.Figures}}
+}
+
+func computeStats(parts []statsPart, from, to time.Time, partner, widget string) *Stats {
 	from, to = Day(from), Day(to)
 	s := &Stats{
 		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: "UTC",
@@ -110,8 +132,7 @@ func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) 
 	}
 	days := map[string]*DayStats{}
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		ds := &DayStats{Day: d.Format(time.DateOnly)}
-		s.Days = append(s.Days, *ds)
+		s.Days = append(s.Days, DayStats{Day: d.Format(time.DateOnly)})
 	}
 	for i := range s.Days {
 		days[s.Days[i].Day] = &s.Days[i]
@@ -120,11 +141,13 @@ func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) 
 	ctas := map[CTA]int64{}
 	faqs, shared, undecided := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	pages, sources, mediums, campaigns, locales, versions := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
-	for i := range rollups {
-		r := &rollups[i]
-		if ds := days[r.Day.Format(time.DateOnly)]; ds != nil {
-			ds.add(r)
+	for _, part := range parts {
+		for day, f := range part.days {
+			if ds := days[day]; ds != nil {
+				ds.Figures.sum(&f)
+			}
 		}
+		r := part.rollup
 		if !r.Newest.IsZero() && (s.FreshAsOf == nil || r.Newest.After(*s.FreshAsOf)) {
 			t := r.Newest
 			s.FreshAsOf = &t

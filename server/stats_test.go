@@ -262,3 +262,40 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 		t.Errorf("fully managed: CSV %d, JSON %d, want 15", fully, st.Totals.FullyManaged)
 	}
 }
+
+// TestStatsCachedMonthsAgreeWithDailyRollups checks that folding cached
+// closed months gives exactly what folding every daily rollup gives, on
+// the first (cold) read and the next (cached) one.
+func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
+	e := newStatsEnv(t)
+	start := time.Now().UTC().AddDate(0, -4, 0)
+	var batches []server.Batch
+	for d := 0; d < 120; d += 3 {
+		at := start.AddDate(0, 0, d)
+		batches = append(batches, visit("acme", at, fmt.Sprint("v", d%7),
+			ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}), ev(event.QuizStarted, event.Data{}),
+			ev(event.QuestionAnswered, event.Data{Question: "internal-it", Option: fmt.Sprint("o", d%3), Index: intp(0)}),
+			ev(event.QuizCompleted, event.Data{Outcome: event.FullyManaged, Margin: floatp(0.3)})))
+	}
+	e.write(t, batches...)
+	from, to := start.AddDate(0, 0, 5), time.Now().UTC()
+	q := fmt.Sprintf("?partner=acme&from=%s&to=%s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	rollups, err := e.store.Rollups(context.Background(), server.RollupQuery{Partner: "acme", From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := server.ComputeStats(rollups, from, to, "acme", "")
+	wantJSON, _ := json.Marshal(want)
+	for _, read := range []string{"cold", "cached"} {
+		_, body := e.getStats(t, "/api/v1/stats"+q, "admin-secret")
+		var got, w server.Stats
+		json.Unmarshal(body, &got)
+		json.Unmarshal(wantJSON, &w)
+		if diff := cmp.Diff(w, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s read (-daily fold +served):\n%s", read, diff)
+		}
+		if got.Totals.Completions != 38 { // 40 visits, the first two before the range
+			t.Errorf("%s read: %d completions, want 38", read, got.Totals.Completions)
+		}
+	}
+}

@@ -81,11 +81,11 @@ func parseDay(v string, fallback time.Time) (time.Time, error) {
 
 // stats reads q's rollups and computes its figures.
 func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
-	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
+	parts, err := s.statsParts(r.Context(), q)
 	if err != nil {
 		return nil, err
 	}
-	return ComputeStats(rollups, q.from, q.to, q.partner, q.widget), nil
+	return computeStats(parts, q.from, q.to, q.partner, q.widget), nil
 }
 
 // authorized returns the viewer or answers 401.
