@@ -16,19 +16,21 @@ import (
 // Rollups returns the daily rollups q selects, read from the rollup tables
 // only.
 func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rollup, error) {
-	where := ` WHERE day >= ? AND day <= ?`
+	// The filters apply to rollup_days (d), which has an index by day for
+	// queries across partners; rollups are then found by primary key.
+	where := ` WHERE d.day >= ? AND d.day <= ?`
 	args := []any{server.Day(q.From).Format(time.DateOnly), server.Day(q.To).Format(time.DateOnly)}
 	if q.Partner != "" {
-		where += ` AND partner = ?`
+		where += ` AND d.partner = ?`
 		args = append(args, q.Partner)
 	}
 	if q.Widget != "" {
-		where += ` AND widget = ?`
+		where += ` AND d.widget = ?`
 		args = append(args, q.Widget)
 	}
 	byKey := map[server.RollupKey]*server.Rollup{}
 	var out []*server.Rollup
-	err := query(ctx, s.r, `SELECT partner, widget, day, newest FROM rollup_days`+where, args, func(rows *sql.Rows) error {
+	err := query(ctx, s.r, `SELECT partner, widget, day, newest FROM rollup_days d`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
 		var newest int64
@@ -49,7 +51,8 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 	if err != nil {
 		return nil, err
 	}
-	err = query(ctx, s.r, `SELECT partner, widget, day, metric, key, n FROM rollups`+where, args, func(rows *sql.Rows) error {
+	err = query(ctx, s.r, `SELECT r.partner, r.widget, r.day, r.metric, r.key, r.n FROM rollup_days d
+		JOIN rollups r ON r.partner = d.partner AND r.widget = d.widget AND r.day = d.day`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
 		var c server.Count
