@@ -16,19 +16,21 @@ import (
 // Rollups returns the daily rollups q selects, read from the rollup tables
 // only.
 func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rollup, error) {
-	where := ` WHERE day >= ? AND day <= ?`
+	// The filters apply to rollup_days (d), which has an index by day for
+	// queries across partners; rollups are then found by primary key.
+	where := ` WHERE d.day >= ? AND d.day <= ?`
 	args := []any{server.Day(q.From).Format(time.DateOnly), server.Day(q.To).Format(time.DateOnly)}
 	if q.Partner != "" {
-		where += ` AND partner = ?`
+		where += ` AND d.partner = ?`
 		args = append(args, q.Partner)
 	}
 	if q.Widget != "" {
-		where += ` AND widget = ?`
+		where += ` AND d.widget = ?`
 		args = append(args, q.Widget)
 	}
 	byKey := map[server.RollupKey]*server.Rollup{}
 	var out []*server.Rollup
-	err := s.query(ctx, `SELECT partner, widget, day, newest FROM rollup_days`+where, args, func(rows *sql.Rows) error {
+	err := query(ctx, s.r, `SELECT partner, widget, day, newest FROM rollup_days d`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
 		var newest int64
@@ -49,7 +51,8 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, `SELECT partner, widget, day, metric, key, n FROM rollups`+where, args, func(rows *sql.Rows) error {
+	err = query(ctx, s.r, `SELECT r.partner, r.widget, r.day, r.metric, r.key, r.n FROM rollup_days d
+		JOIN rollups r ON r.partner = d.partner AND r.widget = d.widget AND r.day = d.day`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
 		var c server.Count
@@ -86,19 +89,19 @@ func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event
 	if limit <= 0 {
 		limit = 1000
 	}
-	query := `SELECT seq, partner, event_id, type, at, received_at, day, widget, view, locale,
+	q2 := `SELECT seq, partner, event_id, type, at, received_at, day, widget, view, locale,
 		content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign, utm_term,
 		utm_content, question_id, option_id, question_index, outcome, margin, faq_id, shared,
 		undecided, cta_id, visitor, test, bot FROM events WHERE seq > ?`
 	args := []any{q.After}
 	if q.Partner != "" {
-		query += ` AND partner = ?`
+		q2 += ` AND partner = ?`
 		args = append(args, q.Partner)
 	}
-	query += ` ORDER BY seq LIMIT ?`
+	q2 += ` ORDER BY seq LIMIT ?`
 	args = append(args, limit)
 	var out []server.Event
-	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
+	err := query(ctx, s.r, q2, args, func(rows *sql.Rows) error {
 		var e server.Event
 		var typ, outcome, day string
 		var at, received int64
@@ -143,9 +146,14 @@ func list(s sql.NullString) []string {
 	return strings.Split(s.String, ",")
 }
 
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // query runs a read and calls scan for each row.
-func (s *Store) query(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+func query(ctx context.Context, q querier, text string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -25,7 +26,8 @@ type Store struct {
 	w *sql.DB // the single writer connection
 	r *sql.DB // readers
 
-	insertEvent, visitorSeen, upsertDay, upsertCount *sql.Stmt
+	wmu   sync.Mutex           // held by the writer
+	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
 }
 
 // BusyTimeoutMillis is how long a connection waits for another process's
@@ -53,7 +55,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w}
+	s := &Store{w: w, stmts: map[[2]int]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
@@ -83,11 +85,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close waits for running writes and closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.insertEvent, s.visitorSeen, s.upsertDay, s.upsertCount} {
-		if st != nil {
-			st.Close()
-		}
+	s.wmu.Lock() // let a running write finish
+	defer s.wmu.Unlock()
+	for _, st := range s.stmts {
+		st.Close()
 	}
+	clear(s.stmts)
 	var rerr error
 	if s.r != nil {
 		rerr = s.r.Close()
