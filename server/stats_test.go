@@ -299,3 +299,33 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionDeletesOldRawEventsAndKeepsRollups(t *testing.T) {
+	e := newStatsEnv(t)
+	old := server.Day(time.Now()).AddDate(0, 0, -500).Add(time.Hour) // all 1500 on one UTC day
+	var batches []server.Batch
+	for i := range 1500 { // more than one delete batch
+		batches = append(batches, visit("acme", old.Add(time.Duration(i)*time.Second), "", ev(event.WidgetViewed, event.Data{})))
+	}
+	batches = append(batches, visit("acme", time.Now().UTC(), "", ev(event.WidgetViewed, event.Data{})))
+	e.write(t, batches...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.srv.RunRetention(ctx, 400*24*time.Hour, time.Hour); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(e.stored(t)) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d raw events left, want 1 (the recent one)", len(e.stored(t)))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	day := old.Format(time.DateOnly)
+	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from="+day+"&to="+day, "admin-secret")
+	var st server.Stats
+	json.Unmarshal(body, &st)
+	if st.Totals.Views != 1500 {
+		t.Errorf("the deleted day's rollup shows %d views, want 1500 (rollups are kept)", st.Totals.Views)
+	}
+}
