@@ -46,7 +46,7 @@ var partnerPages = map[string]partnerPage{
 	"/spa": {html: `<!doctype html><html><head><meta charset="utf-8"><title>SPA</title>
 <script>
 window.ForgeFit = window.ForgeFit || [];
-ForgeFit.push(function () { window.queuedRan = true; });
+ForgeFit.push(function () { window.queuedRan = typeof ForgeFit.mount === "function"; });
 ForgeFit.push(["consent", true]);
 </script></head><body><div id="app"></div>
 <script src="{{FIT}}/embed.js" async></script>

@@ -69,13 +69,9 @@
         // not change, and an undecided consent (no boolean).
         tell = () =>
           [
-            { type: "consent", granted: consent },
-            { type: "route", path: loc.pathname },
-          ].forEach((m) => {
-            m.source = "forgefit";
-            m.v = 1;
-            frame.contentWindow?.postMessage(m, ORIGIN); // none once the page removed the placeholder
-          }),
+            { source: "forgefit", v: 1, type: "consent", granted: consent },
+            { source: "forgefit", v: 1, type: "route", path: loc.pathname },
+          ].forEach((m) => frame.contentWindow?.postMessage(m, ORIGIN)), // none once the page removed the placeholder
         receive = (e) => {
           var m = e.data || 0,
             t = m.type;
@@ -107,9 +103,10 @@
       // The CSSOM, not a style attribute: strict CSPs allow it. The height
       // holds room while the widget loads, so the page does not jump.
       frame.style.cssText = "width:100%;height:400px;border:0";
-      // The clock starts when the widget page has loaded (the wasm with it),
-      // so a lazy widget far down the page is not failed for being unseen.
-      frame.onload = () => (timer = setTimeout(fail, +set.timeout || 1e4, { type: "error", code: "timeout" }));
+      // The clock starts when the widget page has loaded (its preloaded wasm
+      // with it), so a lazy widget far down the page is not failed for being
+      // unseen; and only before ready, should the page load again.
+      frame.onload = () => ready || (timer = setTimeout(fail, +set.timeout || 1e4, { type: "error", code: "timeout" }));
       el.replaceChildren(frame);
       w.addEventListener("message", receive);
       widgets.set(el, (changed) => {
@@ -144,8 +141,8 @@
     };
   });
   w.addEventListener("popstate", relay);
+  w.ForgeFit = api; // first: a queued function may call ForgeFit.mount
   queued.forEach(api.push);
-  w.ForgeFit = api;
   scan();
   // Placeholders added later are taken.
   new MutationObserver((records) =>
