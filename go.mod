@@ -10,6 +10,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/maxence-charriere/go-app/v10 v10.1.11
 	github.com/prometheus/client_golang v1.25.0
+	github.com/rs/cors v1.11.1
 	github.com/tdewolff/minify/v2 v2.24.25
 	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0

@@ -39,6 +39,10 @@ func newWidgetHandler(web *server.Web, lib *content.Library, publicURL *url.URL)
 		ThemeColor:      "#1f4e79",
 		Icon:            app.Icon{Default: "/icon.png", Large: "/icon.png", Maskable: "/icon.png", SVG: "/icon.svg"},
 		Version:         version,
+		// frame.js speaks to the loader on the partner's page: it reports
+		// the height and carries the host's state even when the wasm never
+		// arrives. A file, deferred: the page's CSP allows no inline script.
+		Scripts: []string{"/frame.js defer"},
 		RawHeaders: []string{
 			`<meta name="forgefit-wasm" content="` + wasm + `" data-version="` + version + `">`,
 			// Start the wasm download while the page parses; app.js's

@@ -184,7 +184,7 @@ func run(cfg config, log *slog.Logger) error {
 
 	servers := []*http.Server{newHTTPServer(cfg.addr, srv, log)}
 	if cfg.demo {
-		demo, err := server.DemoHandler(publicURL, demoOrigin)
+		demo, err := server.DemoHandler(publicURL)
 		if err != nil {
 			return err
 		}

@@ -23,5 +23,9 @@
     .catch((err) => {
       document.documentElement.setAttribute("data-forgefit-error", "wasm");
       console.error("forgefit: the widget could not start:", err);
+      // Tell the loader at once rather than let it time out (frame.js).
+      if (window.forgefitPost) {
+        window.forgefitPost("error", { code: "wasm", message: "the widget's client could not start" });
+      }
     });
 })();

@@ -120,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if static["/embed.js"], err = newLoader(public.Files); err != nil {
+		return nil, err
+	}
 	static["/wasm_exec.js"] = cfg.Web.wasmExec
 	static[cfg.Web.WasmURL] = cfg.Web.wasm
 	s.static = static
@@ -156,6 +159,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /dashboard/login", s.handleLogin)
 	mux.HandleFunc("POST /dashboard/logout", s.handleLogout)
 	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	cors := s.partnerCORS()
+	mux.Handle("GET /api/v1/widgets/{widget}", cors(http.HandlerFunc(s.handleWidgetContent)))
+	// Preflights (a partner's script sending If-None-Match itself); rs/cors
+	// answers them and passes anything else on, to a 404.
+	mux.Handle("OPTIONS /api/v1/widgets/{widget}", cors(http.HandlerFunc(s.handleNotFound)))
 	// go-app's Handler serves the manifest it links from every page; no
 	// other path reaches it (it would proxy /robots.txt and friends from the
 	// request's Host and cache the answer forever).
@@ -175,6 +183,7 @@ func loadStatic(files fs.FS) (map[string]*asset, error) {
 	static := map[string]*asset{}
 	for _, f := range []struct{ name, path, contentType, cache string }{
 		{"app.js", "/app.js", "application/javascript; charset=utf-8", cacheRevalidate},
+		{"frame.js", "/frame.js", "application/javascript; charset=utf-8", cacheRevalidate},
 		{"app.css", "/app.css", "text/css; charset=utf-8", cacheRevalidate},
 		{"icon.svg", "/icon.svg", "image/svg+xml", cacheShort},
 		{"icon.png", "/icon.png", "image/png", cacheShort},

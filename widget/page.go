@@ -70,13 +70,18 @@ func (p *page) OnPreRender(ctx app.Context) {
 	ctx.Page().SetLang(w.Locale)
 }
 
-// OnMount marks the document as taken over by the client: the loader and
-// the tests wait for this.
+// OnMount marks the document as taken over by the client and tells the
+// loader on the host page, through frame.js, that the widget is ready (the
+// tests wait for the mark). Without frame.js (it failed to load) the widget
+// still works; it just cannot tell anyone.
 func (p *page) OnMount(ctx app.Context) {
 	if p.widget != nil {
 		p.rec = startRecording(ctx.Page().URL(), p.widget)
 	}
 	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-forgefit-ready", "true")
+	if app.Window().Get("forgefitPost").Truthy() {
+		app.Window().Call("forgefitPost", "ready")
+	}
 }
 
 // OnDismount stops recording and releases its browser hooks.

@@ -4,24 +4,28 @@ package event
 // with window.postMessage. They are declared here, once; public/embed.js
 // mirrors them by hand and a test pins the JSON below.
 //
-// Every message is a JSON object with "forgefit": Protocol, which tells our
-// messages from any other the host page receives, and a "type". The loader
+// Every message is a JSON object with "source": "forgefit" and "v":
+// Protocol, which tell our messages from any other the host page receives,
+// and a "type". public/frame.js (the widget's side) and public/embed.js
+// (the loader) build and read them in JavaScript; message_test.go checks
+// both still speak this protocol. The loader
 // accepts a message only from its own iframe's contentWindow and with the
 // server's origin; the widget accepts one only from window.parent.
 //
 // From the widget to the loader (re-emitted as forgefit:* host events):
 //
-//	{"forgefit":1,"type":"height","height":612}
-//	{"forgefit":1,"type":"ready"}
-//	{"forgefit":1,"type":"answer","question":"internal-it","option":"capable-team","index":0}
-//	{"forgefit":1,"type":"result","outcome":"co-managed","margin":0.4}
-//	{"forgefit":1,"type":"cta","cta":"book-call","outcome":"co-managed"}
-//	{"forgefit":1,"type":"error","code":"unknown_partner","message":"…"}
+//	{"source":"forgefit","v":1,"type":"height","height":612}
+//	{"source":"forgefit","v":1,"type":"ready"}
+//	{"source":"forgefit","v":1,"type":"view"}
+//	{"source":"forgefit","v":1,"type":"answer","question":"internal-it","option":"capable-team","index":0}
+//	{"source":"forgefit","v":1,"type":"result","outcome":"co-managed","margin":0.4}
+//	{"source":"forgefit","v":1,"type":"cta","cta":"book-call","outcome":"co-managed"}
+//	{"source":"forgefit","v":1,"type":"error","code":"unknown_partner","message":"…"}
 //
 // From the loader to the widget:
 //
-//	{"forgefit":1,"type":"consent","granted":true}
-//	{"forgefit":1,"type":"route","path":"/pricing"}
+//	{"source":"forgefit","v":1,"type":"consent","granted":true}
+//	{"source":"forgefit","v":1,"type":"route","path":"/pricing"}
 //
 // "height" is the document's height in CSS pixels, sent whenever it
 // changes, so the iframe never scrolls. "ready" means the client has
@@ -31,7 +35,7 @@ package event
 // "required" embeds; "route" relays a single-page app's navigation (the new
 // location.pathname, never a query string).
 
-// Protocol is the version of the message format, the value of "forgefit".
+// Protocol is the version of the message format, the value of "v".
 const Protocol = 1
 
 // MessageType says what a message is.
@@ -41,6 +45,7 @@ type MessageType string
 const (
 	MessageHeight  MessageType = "height"  // widget → loader
 	MessageReady   MessageType = "ready"   // widget → loader
+	MessageView    MessageType = "view"    // widget → loader
 	MessageAnswer  MessageType = "answer"  // widget → loader
 	MessageResult  MessageType = "result"  // widget → loader
 	MessageCTA     MessageType = "cta"     // widget → loader
@@ -61,14 +66,18 @@ const (
 // Header is what every message starts with. Decode a message into a
 // Header first to learn its type.
 type Header struct {
-	Forgefit int         `json:"forgefit"`
-	Type     MessageType `json:"type"`
+	Source string      `json:"source"` // always MessageSource
+	V      int         `json:"v"`      // Protocol
+	Type   MessageType `json:"type"`
 }
 
-func header(t MessageType) Header { return Header{Forgefit: Protocol, Type: t} }
+// MessageSource is the "source" of every message of ours.
+const MessageSource = "forgefit"
+
+func header(t MessageType) Header { return Header{Source: MessageSource, V: Protocol, Type: t} }
 
 // Ours reports whether h is a message of this protocol.
-func (h Header) Ours() bool { return h.Forgefit == Protocol && h.Type != "" }
+func (h Header) Ours() bool { return h.Source == MessageSource && h.V == Protocol && h.Type != "" }
 
 // HeightMessage tells the loader the widget's height in CSS pixels.
 type HeightMessage struct {
@@ -84,6 +93,13 @@ type ReadyMessage struct{ Header }
 
 // NewReady returns a ReadyMessage.
 func NewReady() ReadyMessage { return ReadyMessage{header(MessageReady)} }
+
+// ViewMessage tells the loader the widget was seen (half visible for a
+// second).
+type ViewMessage struct{ Header }
+
+// NewView returns a ViewMessage.
+func NewView() ViewMessage { return ViewMessage{header(MessageView)} }
 
 // AnswerMessage tells the loader a question was answered.
 type AnswerMessage struct {

@@ -1,0 +1,82 @@
+// frame.js is the widget page's side of the protocol with the loader on the
+// partner's page (public/embed.js describes the messages). It runs before,
+// and without, the wasm: it reports the page's height so the loader sizes
+// the iframe to the prerendered table at once, it keeps the host page's
+// state for the widget, and it gives the wasm one function to post with:
+//
+//   window.forgefitPost(type, detail) posts {source: "forgefit", v: 1,
+//     type, ...detail} to the host page; false when there is none to post
+//     to (the page is not framed by a registered origin);
+//   window.forgefitHost is {consent: bool, path: string}: whether the host
+//     page lets us record (false while it has not consented, when it asked
+//     for consent) and the host page's path; a "forgefit:host" event on
+//     window, with the same in its detail, says it changed.
+"use strict";
+(() => {
+  const params = new URLSearchParams(location.search);
+  // The host page's origin: the server served this page only because the
+  // origin parameter is one of the partner's registered origins.
+  let hostOrigin = "";
+  try {
+    hostOrigin = new URL(params.get("origin")).origin;
+  } catch {}
+  const host = window.parent !== window && hostOrigin !== "" && hostOrigin !== "null" ? window.parent : null;
+
+  const state = {
+    consent: params.get("consent") !== "required",
+    path: validPath(params.get("path")) ? params.get("path") : "/",
+  };
+  window.forgefitHost = state;
+
+  const post = (type, detail) => {
+    if (!host) {
+      return false;
+    }
+    host.postMessage({ ...detail, source: "forgefit", v: 1, type }, hostOrigin);
+    return true;
+  };
+  window.forgefitPost = post;
+
+  // The host page's state, from the loader only: its window, its origin.
+  addEventListener("message", (e) => {
+    const m = e.data;
+    if (!host || e.source !== host || e.origin !== hostOrigin || !m || m.source !== "forgefit" || m.v !== 1) {
+      return;
+    }
+    let changed = false;
+    if (m.type === "consent" && typeof m.granted === "boolean" && m.granted !== state.consent) {
+      state.consent = m.granted;
+      changed = true;
+    } else if (m.type === "route" && validPath(m.path) && m.path !== state.path) {
+      state.path = m.path;
+      changed = true;
+    }
+    if (changed) {
+      dispatchEvent(new CustomEvent("forgefit:host", { detail: { ...state } }));
+    }
+  });
+
+  // The height of the document's content, not of the viewport (which is
+  // the iframe, sized from this very number): so the iframe's own height
+  // never feeds back into what is reported.
+  let height = 0;
+  const root = document.documentElement;
+  new ResizeObserver(() => {
+    const h = Math.ceil(root.getBoundingClientRect().height);
+    if (h > 0 && h !== height) {
+      height = h;
+      post("height", { height: h });
+    }
+  }).observe(root);
+
+  // The wasm may have mounted before this script ran; then it could not
+  // announce itself, so announce it here.
+  if (root.dataset.forgefitReady === "true") {
+    post("ready", {});
+  }
+
+  // validPath accepts what the server accepts as a host page path.
+  function validPath(p) {
+    return typeof p === "string" && p.length > 0 && p.length <= 512 && p[0] === "/" && !/[?#\\\x00-\x1f\x7f]/.test(p);
+  }
+})();
