@@ -60,7 +60,7 @@ func TestWidgetContentAPI(t *testing.T) {
 	}{
 		{"unknown widget", "/api/v1/widgets/no-such-widget", 404, ENotFound},
 		{"malformed widget", "/api/v1/widgets/Bad_ID", 404, ENotFound},
-		{"unknown locale", contentURL + "?locale=de", 404, ENotFound},
+		{"unknown locale", contentURL + "?locale=fr", 404, ENotFound},
 		{"unknown regional locale", contentURL + "?locale=en-gb", 404, ENotFound},
 		{"malformed locale", contentURL + "?locale=%3Cscript%3E", 400, EInvalid},
 	} {
