@@ -88,25 +88,27 @@ func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
 	return computeStats(parts, q.from, q.to, q.partner, q.widget), nil
 }
 
-// authorized returns the viewer or answers 401.
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (viewer, bool) {
+// authorizedQuery identifies the viewer and reads the stats query it may
+// ask, or answers 401, 403 or 400 and returns false.
+func (s *Server) authorizedQuery(w http.ResponseWriter, r *http.Request) (statsQuery, bool) {
 	v, ok := s.viewerOf(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
 		s.writeError(w, r, Errorf(EUnauthorized, "send the admin token or your partner token as Authorization: Bearer …"))
-	}
-	return v, ok
-}
-
-// handleStats handles "GET /api/v1/stats".
-func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.authorized(w, r)
-	if !ok {
-		return
+		return statsQuery{}, false
 	}
 	q, err := s.parseStatsQuery(r, v)
 	if err != nil {
 		s.writeError(w, r, err)
+		return statsQuery{}, false
+	}
+	return q, true
+}
+
+// handleStats handles "GET /api/v1/stats".
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.authorizedQuery(w, r)
+	if !ok {
 		return
 	}
 	st, err := s.stats(r, q)
@@ -129,13 +131,8 @@ var csvHeader = []string{
 // handleStatsCSV handles "GET /api/v1/stats.csv": the figures of every day
 // x partner x widget with events, streamed row by row.
 func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.authorized(w, r)
+	q, ok := s.authorizedQuery(w, r)
 	if !ok {
-		return
-	}
-	q, err := s.parseStatsQuery(r, v)
-	if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
