@@ -2,14 +2,20 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
 
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/server/postgres/pgtest"
 	"github.com/ehforge/forgefit/server/storetest"
+	"github.com/ehforge/forgefit/widget/event"
 )
 
 // TestMain shares one throwaway PostgreSQL server between the package's
@@ -74,5 +80,92 @@ func TestMigrationsOnceWhenStartedTogether(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("applied migrations (-want +got):\n%s", diff)
+	}
+}
+
+// TestSeveralServersOneDay has several stores (as several servers would)
+// write the same visitors' events, with retries of the same events, on
+// one day at once: every event is stored once, and the rollups, daily
+// unique visitors included, are those of the stored events.
+func TestSeveralServersOneDay(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const servers, rounds = 3, 40
+	stores := make([]*Store, servers)
+	for i := range stores {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	day := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	batch := func(r int, visitor string) server.Batch {
+		at := day.Add(time.Duration(r) * time.Second)
+		id := uuid.Must(uuid.NewV7()).String()
+		return server.Batch{
+			Batch: event.Batch{Partner: "acme", Widget: fmt.Sprintf("w%d", r%2), View: id,
+				Events: []event.Event{{ID: id, Type: event.WidgetViewed, At: at}}},
+			ReceivedAt: at, Visitor: []byte(visitor),
+		}
+	}
+	// Each round, every visitor sends one batch that every server receives
+	// (a browser retry that the load balancer sent elsewhere) and one
+	// batch of its own to each server: several servers see a visitor's
+	// first new events of the day at once.
+	visitors := []string{"alice", "bob", "carol"}
+	groups := make([][][]server.Batch, servers) // server → round → group
+	for r := range rounds {
+		var retried []server.Batch
+		for _, v := range visitors {
+			retried = append(retried, batch(r, v))
+		}
+		for i := range servers {
+			group := slices.Clone(retried)
+			for _, v := range visitors {
+				group = append(group, batch(r, v))
+			}
+			groups[i] = append(groups[i], group)
+		}
+	}
+	var wg sync.WaitGroup
+	accepted := make([]int, servers)
+	for i, s := range stores {
+		wg.Go(func() {
+			for _, group := range groups[i] {
+				got, err := s.Write(context.Background(), group)
+				if err != nil {
+					t.Errorf("server %d: Write: %v", i, err)
+					return
+				}
+				for _, r := range got {
+					accepted[i] += r.Accepted
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range accepted {
+		total += n
+	}
+	if want := rounds * len(visitors) * (1 + servers); total != want {
+		t.Errorf("%d events accepted across servers, want %d: each exactly once", total, want)
+	}
+	events, err := stores[0].Events(context.Background(), server.EventQuery{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := stores[1].Rollups(context.Background(), server.RollupQuery{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(storetest.Rollups(events), got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("rollups (-from raw events +stored):\n%s", diff)
+	}
+	for _, r := range got {
+		if r.Visitors != int64(len(visitors)) {
+			t.Errorf("%s: %d daily unique visitors, want %d", r.Widget, r.Visitors, len(visitors))
+		}
 	}
 }

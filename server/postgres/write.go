@@ -259,8 +259,8 @@ RETURNING partner, event_id`
 
 // eventColumns returns insertEvents' arguments for rows: one array per
 // column. Lists travel comma-joined (ids never hold a comma), since SQL
-// arrays of arrays cannot be ragged; NULL stays an absent list and ''
-// becomes an empty one.
+// arrays of arrays cannot be ragged; NULL stays an absent list and the
+// empty string becomes an empty one.
 func eventColumns(rows []*server.Event) []any {
 	n := len(rows)
 	text := func() []string { return make([]string, n) }
