@@ -34,8 +34,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // that the load balancer sent to the other server). Mid-load one server
 // is killed with SIGKILL; the load moves to the other, which keeps
 // serving. In the end every acknowledged event is stored exactly once,
-// and the rollups both servers read are exactly those of the stored
-// events.
+// the rollups both servers read are exactly those of the stored events,
+// and the one client counts as one visitor (the servers share the daily
+// visitor-hash salt).
 func TestSeveralServersOneDatabase(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	const partnerOrigin = "https://www.acme.example"
@@ -205,8 +206,13 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	if diff := gocmp.Diff(storetest.Rollups(events), got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("rollups (-from raw events +stored):\n%s", diff)
 	}
+	// Every request came from one client address and user agent: one
+	// visitor, counted once, since the servers share the daily salt.
 	total := int64(0)
 	for _, r := range got {
+		if r.Visitors != 1 {
+			t.Errorf("%s: %d daily unique visitors, want 1: one client posted to both servers", r.Day.Format(time.DateOnly), r.Visitors)
+		}
 		for _, n := range r.Events {
 			total += n
 		}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -167,5 +168,56 @@ func TestSeveralServersOneDay(t *testing.T) {
 		if r.Visitors != int64(len(visitors)) {
 			t.Errorf("%s: %d daily unique visitors, want %d", r.Widget, r.Visitors, len(visitors))
 		}
+	}
+}
+
+// TestDailySaltShared has several stores ask for one day's salt at once,
+// each with a salt of its own: all get the same one. Salts 48 hours old
+// are forgotten.
+func TestDailySaltShared(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	const servers = 5
+	got := make([][]byte, servers)
+	var wg sync.WaitGroup
+	for i := range servers {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		wg.Go(func() {
+			var err error
+			if got[i], err = s.DailySalt(context.Background(), day.Add(time.Hour), []byte{byte(i + 1)}); err != nil {
+				t.Errorf("DailySalt: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if len(got[i]) != 1 || got[i][0] != got[0][0] {
+			t.Fatalf("servers got salts %v, want one salt for all", got)
+		}
+	}
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.DailySalt(context.Background(), day.AddDate(0, 0, 1), []byte{9}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.DailySalt(context.Background(), day, []byte{7}); !bytes.Equal(again, got[0]) {
+		t.Errorf("a day later, that day's salt is %v, want %v still", again, got[0])
+	}
+	if _, err := s.DailySalt(context.Background(), day.AddDate(0, 0, 2), []byte{8}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM visitor_salts WHERE day = $1`, day).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the salt of a day 48 hours old is still stored")
 	}
 }
