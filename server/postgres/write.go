@@ -222,11 +222,14 @@ func visitorLocks(visitors []visitorDay) []any {
 }
 
 // visitorsSeen returns the (1-based) positions of the visitors that have a
-// counted event stored on their day.
+// counted event stored on their day. The LATERAL … LIMIT 1 keeps the
+// planner on one index probe per visitor: given the whole array, it would
+// rather hash-join against a scan of the day's events.
 const visitorsSeen = `SELECT v.i FROM unnest($1::text[], $2::text[], $3::date[], $4::bytea[])
 	WITH ORDINALITY AS v (partner, widget, day, visitor, i)
-	WHERE EXISTS (SELECT 1 FROM events e WHERE e.partner = v.partner AND e.widget = v.widget
-		AND e.day = v.day AND e.visitor = v.visitor AND e.visitor IS NOT NULL AND NOT e.test AND NOT e.bot)`
+	CROSS JOIN LATERAL (SELECT 1 FROM events e WHERE e.partner = v.partner AND e.widget = v.widget
+		AND e.day = v.day AND e.visitor = v.visitor AND e.visitor IS NOT NULL AND NOT e.test AND NOT e.bot
+		LIMIT 1) AS seen`
 
 func visitorColumns(visitors []visitorDay) []any {
 	n := len(visitors)
