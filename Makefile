@@ -42,11 +42,17 @@ unit:
 e2e:
 	FORGEFIT_BIN=$(CURDIR)/$(BIN)/forgefit $(GO) test -count=1 -timeout 15m ./e2e/
 
-# deps installs Debian's Chromium for the browser tests when it is missing.
+# deps installs what the tests need when it is missing: Debian's Chromium
+# for the browser tests, Debian's PostgreSQL server for the PostgreSQL
+# store's tests (which start a throwaway server of their own: see
+# server/postgres/pgtest).
 deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing postgresql (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 bench: build
 	@echo "make bench: no benchmarks yet (see the make bench issue)"

@@ -56,3 +56,18 @@ func wasmDeps(t *testing.T, pkg string) []string {
 	}
 	return deps
 }
+
+// TestServerBuildLeavesTestHarnessesOut checks that the test-only
+// PostgreSQL harness (it starts servers and runs initdb) and the store
+// conformance suite never reach the server binary.
+func TestServerBuildLeavesTestHarnessesOut(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		if d == "github.com/ehforge/forgefit/server/postgres/pgtest" || d == "github.com/ehforge/forgefit/server/storetest" {
+			t.Errorf("the server binary imports %s, which only tests may", d)
+		}
+	}
+}

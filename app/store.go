@@ -4,13 +4,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/server/postgres"
 	"github.com/ehforge/forgefit/server/sqlite"
 )
 
@@ -18,7 +18,7 @@ import (
 // This is the one place that names concrete stores.
 func openStore(ctx context.Context, db string) (server.Store, error) {
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return nil, errors.New("-db: PostgreSQL is not supported by this build yet; use an SQLite file path")
+		return postgres.Open(ctx, db)
 	}
 	if dir := filepath.Dir(db); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {

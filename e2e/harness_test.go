@@ -101,6 +101,16 @@ func startProduct(t testing.TB, extraArgs ...string) *product {
 // test can restart it where it was.
 func startProductAt(t testing.TB, port, demoPort int, db string, extraArgs ...string) *product {
 	t.Helper()
+	p := launchProduct(t, port, demoPort, db, extraArgs...)
+	p.waitReady(t)
+	return p
+}
+
+// launchProduct starts forgefit like startProductAt but returns at once,
+// so that a test can start several servers together; waitReady waits for
+// one.
+func launchProduct(t testing.TB, port, demoPort int, db string, extraArgs ...string) *product {
+	t.Helper()
 	p := &product{
 		URL:     fmt.Sprintf("http://localhost:%d", port),
 		DemoURL: fmt.Sprintf("http://127.0.0.1:%d", demoPort),
@@ -141,22 +151,28 @@ func startProductAt(t testing.TB, port, demoPort int, db string, extraArgs ...st
 			t.Logf("forgefit output:\n%s", out.String())
 		}
 	})
+	return p
+}
+
+// waitReady waits until p answers /readyz with 200, for at most 20s.
+func (p *product) waitReady(t testing.TB) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		res, err := http.Get(p.URL + "/readyz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return p
+				return
 			}
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("forgefit exited before it was ready: %v\n%s", err, out.String())
+		case err := <-p.exited:
+			t.Fatalf("forgefit exited before it was ready: %v\n%s", err, p.out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("forgefit not ready after 20s\n%s", out.String())
+			t.Fatalf("forgefit not ready after 20s\n%s", p.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

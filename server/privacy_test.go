@@ -2,14 +2,17 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 )
 
 func TestVisitorHash(t *testing.T) {
-	v := newVisitorHasher()
+	v := newVisitorHasher(nil, nil)
 	day1 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	r := httptest.NewRequest("POST", "/api/v1/events", nil)
 	r.Header.Set("User-Agent", "Mozilla/5.0")
@@ -101,5 +104,60 @@ func TestIsCrawler(t *testing.T) {
 		if got := isCrawler(ua); got != want {
 			t.Errorf("isCrawler(%q) = %v, want %v", ua, got, want)
 		}
+	}
+}
+
+// memorySalts is a VisitorSalts in memory, as a database shared by
+// several servers would keep them.
+type memorySalts struct {
+	mu    sync.Mutex
+	salts map[time.Time][]byte
+	err   error
+}
+
+func (m *memorySalts) DailySalt(_ context.Context, day time.Time, salt []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return nil, m.err
+	}
+	if m.salts == nil {
+		m.salts = map[time.Time][]byte{}
+	}
+	if s, ok := m.salts[day]; ok {
+		return s, nil
+	}
+	m.salts[day] = salt
+	return salt, nil
+}
+
+// TestVisitorHashShared checks that servers sharing the daily salt hash a
+// visitor alike, and that a server that cannot get the shared salt makes
+// no hash rather than one of its own.
+func TestVisitorHashShared(t *testing.T) {
+	day1 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	r := httptest.NewRequest("POST", "/api/v1/events", nil)
+	r.Header.Set("User-Agent", "Mozilla/5.0")
+	shared := &memorySalts{}
+	a, b := newVisitorHasher(shared, nil), newVisitorHasher(shared, nil)
+	ha := a.Hash(r, "acme", "192.0.2.1", day1)
+	if hb := b.Hash(r, "acme", "192.0.2.1", day1.Add(time.Hour)); len(ha) != 16 || !bytes.Equal(ha, hb) {
+		t.Errorf("two servers sharing salts hashed one visitor as %x and %x", ha, hb)
+	}
+	if own := newVisitorHasher(nil, nil).Hash(r, "acme", "192.0.2.1", day1); bytes.Equal(ha, own) {
+		t.Error("a server with salts of its own hashed like the servers sharing theirs")
+	}
+
+	shared.err = errors.New("database down")
+	c := newVisitorHasher(shared, nil)
+	if h := c.Hash(r, "acme", "192.0.2.1", day1); h != nil {
+		t.Errorf("without the shared salt, a hash was made: %x", h)
+	}
+	shared.err = nil
+	if h := c.Hash(r, "acme", "192.0.2.1", day1.Add(time.Second)); h != nil {
+		t.Errorf("retried the shared salt within %v of a failure", saltRetry)
+	}
+	if h := c.Hash(r, "acme", "192.0.2.1", day1.Add(saltRetry)); !bytes.Equal(ha, h) {
+		t.Errorf("after the database came back, hash %x, want the shared %x", h, ha)
 	}
 }

@@ -93,11 +93,14 @@ func New(cfg Config) (*Server, error) {
 		cfg.Partners, _ = NewPartners(nil)
 	}
 	var err error
+	// Servers sharing a database share the visitor-hash salt through it,
+	// when the store can.
+	shared, _ := cfg.Store.(VisitorSalts)
 	s := &Server{
 		cfg:           cfg,
 		log:           cfg.Log,
 		metrics:       newMetrics(),
-		visitors:      newVisitorHasher(),
+		visitors:      newVisitorHasher(shared, cfg.Log),
 		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
 		now:           time.Now,

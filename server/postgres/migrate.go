@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrations are the schema's versions, applied in order of their number
+// (0001_name.sql, 0002_…); a file, once released, never changes.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, f := range files {
+		base := strings.TrimSuffix(path.Base(f), ".sql")
+		num, name, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s is not named NNNN_name.sql", f)
+		}
+		b, err := migrations.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{v, name, string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %d is missing", i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the version of the schema this binary brings a database
+// to.
+var SchemaVersion = func() int {
+	ms, err := loadMigrations()
+	if err != nil {
+		panic(err) // the embedded files are broken: a build bug
+	}
+	return len(ms)
+}()
+
+// migrateLock is the key of the session advisory lock held while
+// migrating ("forgefit" in ASCII). Advisory locks with one bigint key and
+// those with two integer keys (the visitor locks of Write) never conflict.
+const migrateLock int64 = 0x666f726765666974
+
+// migrate applies the migrations the database lacks. Servers starting
+// together all call it: the advisory lock lets one migrate while the
+// others wait, and then find nothing left to do. Each migration runs in
+// its own transaction with its schema_migrations row.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+		return fmt.Errorf("waiting for the migration lock: %w", err)
+	}
+	defer func() {
+		// If unlocking fails, the connection is broken and the session's
+		// lock goes with it.
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		name       text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := apply(ctx, conn.Conn(), m); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, conn *pgx.Conn, m migration) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var applied bool
+	if err := tx.QueryRow(ctx,
+		`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&applied); err != nil {
+		return err
+	}
+	if applied {
+		return nil
+	}
+	// No arguments: the simple protocol, which runs a file of statements.
+	if _, err := tx.Exec(ctx, m.sql); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

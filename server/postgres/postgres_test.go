@@ -1,0 +1,223 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/server/postgres/pgtest"
+	"github.com/ehforge/forgefit/server/storetest"
+	"github.com/ehforge/forgefit/widget/event"
+)
+
+// TestMain shares one throwaway PostgreSQL server between the package's
+// tests; each test gets a database of its own.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// databases remembers each test's database, so that a second open in the
+// same test reopens it, as storetest.Open requires.
+var databases sync.Map // *testing.T → URL
+
+func open(t *testing.T) server.Store {
+	t.Helper()
+	u, ok := databases.Load(t)
+	if !ok {
+		u, _ = databases.LoadOrStore(t, pgtest.NewDatabase(t))
+	}
+	s, err := Open(context.Background(), u.(string))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+// TestMigrationsOnceWhenStartedTogether opens one new database from
+// several stores at once, as servers starting together do: each
+// migration is applied once, and every store opens.
+func TestMigrationsOnceWhenStartedTogether(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const servers = 6
+	var wg sync.WaitGroup
+	errs := make([]error, servers)
+	stores := make([]*Store, servers)
+	for i := range servers {
+		wg.Go(func() { stores[i], errs[i] = Open(context.Background(), dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("store %d: Open: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	rows, _ := stores[0].pool.Query(context.Background(), `SELECT version FROM schema_migrations ORDER BY version`)
+	var got []int
+	var v int
+	for rows.Next() {
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for v := 1; v <= SchemaVersion; v++ {
+		want = append(want, v)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("applied migrations (-want +got):\n%s", diff)
+	}
+}
+
+// TestSeveralServersOneDay has several stores (as several servers would)
+// write the same visitors' events, with retries of the same events, on
+// one day at once: every event is stored once, and the rollups, daily
+// unique visitors included, are those of the stored events.
+func TestSeveralServersOneDay(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const servers, rounds = 3, 40
+	stores := make([]*Store, servers)
+	for i := range stores {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	day := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	batch := func(r int, visitor string) server.Batch {
+		at := day.Add(time.Duration(r) * time.Second)
+		id := uuid.Must(uuid.NewV7()).String()
+		return server.Batch{
+			Batch: event.Batch{Partner: "acme", Widget: fmt.Sprintf("w%d", r%2), View: id,
+				Events: []event.Event{{ID: id, Type: event.WidgetViewed, At: at}}},
+			ReceivedAt: at, Visitor: []byte(visitor),
+		}
+	}
+	// Each round, every visitor sends one batch that every server receives
+	// (a browser retry that the load balancer sent elsewhere) and one
+	// batch of its own to each server: several servers see a visitor's
+	// first new events of the day at once.
+	visitors := []string{"alice", "bob", "carol"}
+	groups := make([][][]server.Batch, servers) // server → round → group
+	for r := range rounds {
+		var retried []server.Batch
+		for _, v := range visitors {
+			retried = append(retried, batch(r, v))
+		}
+		for i := range servers {
+			group := slices.Clone(retried)
+			for _, v := range visitors {
+				group = append(group, batch(r, v))
+			}
+			groups[i] = append(groups[i], group)
+		}
+	}
+	var wg sync.WaitGroup
+	accepted := make([]int, servers)
+	for i, s := range stores {
+		wg.Go(func() {
+			for _, group := range groups[i] {
+				got, err := s.Write(context.Background(), group)
+				if err != nil {
+					t.Errorf("server %d: Write: %v", i, err)
+					return
+				}
+				for _, r := range got {
+					accepted[i] += r.Accepted
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range accepted {
+		total += n
+	}
+	if want := rounds * len(visitors) * (1 + servers); total != want {
+		t.Errorf("%d events accepted across servers, want %d: each exactly once", total, want)
+	}
+	events, err := stores[0].Events(context.Background(), server.EventQuery{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := stores[1].Rollups(context.Background(), server.RollupQuery{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(storetest.Rollups(events), got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("rollups (-from raw events +stored):\n%s", diff)
+	}
+	for _, r := range got {
+		if r.Visitors != int64(len(visitors)) {
+			t.Errorf("%s: %d daily unique visitors, want %d", r.Widget, r.Visitors, len(visitors))
+		}
+	}
+}
+
+// TestDailySaltShared has several stores ask for one day's salt at once,
+// each with a salt of its own: all get the same one. Salts 48 hours old
+// are forgotten.
+func TestDailySaltShared(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	const servers = 5
+	got := make([][]byte, servers)
+	var wg sync.WaitGroup
+	for i := range servers {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		wg.Go(func() {
+			var err error
+			if got[i], err = s.DailySalt(context.Background(), day.Add(time.Hour), []byte{byte(i + 1)}); err != nil {
+				t.Errorf("DailySalt: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if len(got[i]) != 1 || got[i][0] != got[0][0] {
+			t.Fatalf("servers got salts %v, want one salt for all", got)
+		}
+	}
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.DailySalt(context.Background(), day.AddDate(0, 0, 1), []byte{9}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.DailySalt(context.Background(), day, []byte{7}); !bytes.Equal(again, got[0]) {
+		t.Errorf("a day later, that day's salt is %v, want %v still", again, got[0])
+	}
+	if _, err := s.DailySalt(context.Background(), day.AddDate(0, 0, 2), []byte{8}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM visitor_salts WHERE day = $1`, day).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the salt of a day 48 hours old is still stored")
+	}
+}
