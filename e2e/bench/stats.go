@@ -25,7 +25,7 @@ func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Du
 	case status == http.StatusNotFound:
 		why = "endpoint not served yet"
 	case !seeded:
-		why = "no seeded database: -stats-db"
+		why = "needs the seeded database: -stats-db"
 	}
 	if why != "" {
 		return []Figure{notAvailable(names[0], budget, why), notAvailable(names[1], budget, why)}
@@ -33,7 +33,7 @@ func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Du
 	var figs []Figure
 	for i, days := range []int{30, 365} {
 		to := time.Now().UTC()
-		q := url.Values{"from": {to.AddDate(0, 0, -days).Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}}
+		q := url.Values{"from": {to.AddDate(0, 0, 1-days).Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}}
 		lat, err := timeGets(ctx, p.URL+"/api/v1/stats?"+q.Encode(), p.Admin, duration)
 		if err != nil {
 			figs = append(figs, failure(names[i], budget, err))
