@@ -105,7 +105,7 @@ func run(cfg config) (*Report, error) {
 	}
 	defer os.RemoveAll(work)
 
-	r := &Report{Date: began.UTC(), Smoke: cfg.smoke, Machine: machine(chromium)}
+	r := &Report{Date: began.UTC(), Command: strings.Join(os.Args, " "), Smoke: cfg.smoke, Machine: machine(chromium)}
 	r.Machine["load average at start"] = loadAverage()
 
 	// The partner site listens first: the product must know its origin.
@@ -129,18 +129,18 @@ func run(cfg config) (*Report, error) {
 	r.add(pageLoadFigures(ctx, cfg, p, pages, partnerOrigin, frameURL, chromium, work)...)
 	r.add(statsFiguresFor(ctx, cfg, p, work, partnerOrigin)...)
 	if err := p.stop(); err != nil {
-		return nil, err
+		r.add(failure("forgefit shutdown after the page loads", "", err))
 	}
 
 	// A fresh server for ingest, so its peak RSS is the ingest run's.
 	step("ingest load")
-	ip, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "ingest"), "", partnerOrigin)
-	if err != nil {
-		return nil, err
-	}
-	r.add(ingestFigures(ctx, ip, partnerOrigin, cfg.workers, cfg.ingestWarmup, cfg.ingestFor)...)
-	if err := ip.stop(); err != nil {
-		return nil, err
+	if ip, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "ingest"), "", partnerOrigin); err != nil {
+		r.add(failure("ingest", "", err))
+	} else {
+		r.add(ingestFigures(ctx, ip, partnerOrigin, cfg.workers, cfg.ingestWarmup, cfg.ingestFor)...)
+		if err := ip.stop(); err != nil {
+			r.add(failure("forgefit shutdown after the ingest load", "", err))
+		}
 	}
 	r.Machine["load average at end"] = loadAverage()
 	r.Duration = time.Since(began).Round(time.Second).String()

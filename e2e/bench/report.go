@@ -90,6 +90,7 @@ func groupDigits(n int64) string {
 // Report is a whole run: what it ran on and every figure.
 type Report struct {
 	Date     time.Time         `json:"date"`
+	Command  string            `json:"command"`
 	Smoke    bool              `json:"smoke"`
 	Machine  map[string]string `json:"machine"`
 	Figures  []Figure          `json:"figures"`
