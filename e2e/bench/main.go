@@ -123,7 +123,7 @@ func run(cfg config) (*Report, error) {
 	}
 	frameURL := widgetPageURL(p.URL, partnerOrigin, "/product")
 	r.add(loaderSize(p))
-	r.add(wasmSizes(p, frameURL, cfg.hello, filepath.Dir(cfg.hello))...)
+	r.add(wasmSizes(p, frameURL, cfg.hello, filepath.Dir(cfg.hello), cfg.smoke)...)
 
 	step("page loads in headless Chromium")
 	r.add(pageLoadFigures(ctx, cfg, p, pages, partnerOrigin, frameURL, chromium, work)...)
