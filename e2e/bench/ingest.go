@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -181,6 +182,7 @@ func startBare() (string, func(), error) {
 		return "", nil, err
 	}
 	cmd := exec.Command(exe, bareServerFlag)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return "", nil, err

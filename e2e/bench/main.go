@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -88,7 +90,11 @@ func parseFlags() config {
 
 func run(cfg config) (*Report, error) {
 	began := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+	// Ctrl-C ends the run through the same path as the time limit: the
+	// browsers close and the servers stop.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	chromium, err := chromiumPath()
 	if err != nil {
