@@ -27,6 +27,7 @@ import (
 // config is the bench's flags.
 type config struct {
 	bin, web, hello, out, statsDB string
+	postgres                      string
 	loads, workers                int
 	ingestFor, ingestWarmup       time.Duration
 	settle, warmIdle, loadTimeout time.Duration
@@ -69,6 +70,7 @@ func parseFlags() config {
 	flag.StringVar(&c.hello, "hello", "bin/bench/hello.wasm", "the go-app hello world, built for js/wasm like app.wasm")
 	flag.StringVar(&c.out, "out", "bin/bench", "folder for results.json and results.txt")
 	flag.StringVar(&c.statsDB, "stats-db", "", "a seeded database for the stats API figures (the dashboard issue's seeder makes it)")
+	flag.StringVar(&c.postgres, "postgres", "", "a postgres:// URL: run the ingest load on PostgreSQL too")
 	flag.IntVar(&c.loads, "loads", 7, "cold page loads of the product and of the reference, each in a fresh browser (at least 5 for the report)")
 	flag.IntVar(&c.workers, "workers", 32, "concurrent keep-alive connections of the load generator")
 	flag.DurationVar(&c.ingestFor, "ingest-for", 5*time.Second, "measured duration of each load-generator run")
@@ -138,19 +140,33 @@ func run(cfg config) (*Report, error) {
 		r.add(failure("forgefit shutdown after the page loads", "", err))
 	}
 
-	// A fresh server for ingest, so its peak RSS is the ingest run's.
 	step("ingest load")
-	if ip, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "ingest"), "", partnerOrigin); err != nil {
-		r.add(failure("ingest", "", err))
-	} else {
-		r.add(ingestFigures(ctx, ip, partnerOrigin, cfg.workers, cfg.ingestWarmup, cfg.ingestFor)...)
-		if err := ip.stop(); err != nil {
-			r.add(failure("forgefit shutdown after the ingest load", "", err))
+	r.add(ingestRun(ctx, cfg, filepath.Join(work, "ingest"), "", partnerOrigin)...)
+	if cfg.postgres != "" {
+		step("ingest load on PostgreSQL")
+		figs := ingestRun(ctx, cfg, filepath.Join(work, "ingest-postgres"), cfg.postgres, partnerOrigin)
+		for i := range figs {
+			figs[i].Name += ", PostgreSQL"
 		}
+		r.add(figs...)
 	}
 	r.Machine["load average at end"] = loadAverage()
 	r.Duration = time.Since(began).Round(time.Second).String()
 	return r, nil
+}
+
+// ingestRun starts a fresh server on db (SQLite in dir when empty), so its
+// peak RSS is the ingest run's, and runs the ingest load on it.
+func ingestRun(ctx context.Context, cfg config, dir, db, partnerOrigin string) []Figure {
+	p, err := startProduct(ctx, cfg.bin, cfg.web, dir, db, partnerOrigin)
+	if err != nil {
+		return []Figure{failure("ingest", "", err)}
+	}
+	figs := ingestFigures(ctx, p, partnerOrigin, cfg.workers, cfg.ingestWarmup, cfg.ingestFor)
+	if err := p.stop(); err != nil {
+		figs = append(figs, failure("forgefit shutdown after the ingest load", "", err))
+	}
+	return figs
 }
 
 // pageLoadFigures builds the reference from the product's own prerendered
