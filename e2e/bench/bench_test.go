@@ -175,3 +175,34 @@ func TestReportTable(t *testing.T) {
 		t.Error("a report with a miss and an n/a counts as failed; only errors should")
 	}
 }
+
+// TestPartnerPage checks both ways the partner page embeds the widget: the
+// loader snippet of DESIGN.md once /embed.js is served, a plain iframe
+// before; and that host.js runs first, unescaped.
+func TestPartnerPage(t *testing.T) {
+	snippet, err := renderPartnerPage("http://localhost:1/embed.js", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<div data-forgefit-widget="co-managed-vs-fully-managed" data-forgefit-partner="bench"></div>`,
+		`<script src="http://localhost:1/embed.js" async></script>`,
+		"window.__forgefitBench = m;",
+	} {
+		if !strings.Contains(string(snippet), want) {
+			t.Errorf("snippet page lacks %s:\n%s", want, snippet)
+		}
+	}
+	if strings.Contains(string(snippet), "<iframe") {
+		t.Error("the snippet page has an iframe of its own")
+	}
+	frameURL := widgetPageURL("http://localhost:1", "http://127.0.0.1:2", "/product")
+	plain, err := renderPartnerPage("", frameURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<iframe title="Co-managed IT versus fully managed IT" src="http://localhost:1/w/co-managed-vs-fully-managed?origin=http%3A%2F%2F127.0.0.1%3A2&amp;partner=bench&amp;path=%2Fproduct"></iframe>`
+	if !strings.Contains(string(plain), want) {
+		t.Errorf("plain page lacks %s:\n%s", want, plain)
+	}
+}
