@@ -9,8 +9,12 @@
 (() => {
   if (window === top) return;
   const abs = (t) => performance.timeOrigin + t;
-  const m = { navStart: performance.timeOrigin, tableInDOM: 0, tablePainted: 0, fcp: 0, ready: 0 };
+  const m = { navStart: performance.timeOrigin, tableInDOM: 0, tablePainted: 0, fcp: 0, ready: 0, loadEnd: 0 };
   window.__forgefitBench = m;
+  addEventListener("load", () => setTimeout(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (nav) m.loadEnd = abs(nav.loadEventEnd);
+  }));
 
   // The table's first paint is the first contentful paint when the table
   // is in the document by then (the prerendered page); for a table that

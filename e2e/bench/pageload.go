@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -13,9 +14,10 @@ import (
 
 // hostMarks is what host.js records in the partner page.
 type hostMarks struct {
-	NavStart float64   `json:"navStart"`
-	Ready    float64   `json:"ready"`
-	Shifts   []float64 `json:"shifts"`
+	NavStart   float64   `json:"navStart"`
+	Ready      float64   `json:"ready"`
+	Shifts     []float64 `json:"shifts"`
+	IframeLoad float64   `json:"iframeLoad"`
 }
 
 // frameMarks is what frame.js records in the iframe.
@@ -25,6 +27,7 @@ type frameMarks struct {
 	TablePainted float64 `json:"tablePainted"`
 	FCP          float64 `json:"fcp"`
 	Ready        float64 `json:"ready"`
+	LoadEnd      float64 `json:"loadEnd"`
 }
 
 // load is one page load's figures, in ms from the partner page's
@@ -34,6 +37,11 @@ type load struct {
 	Interactive float64 // the client mounted; 0 if never
 	ReadyFrom   string  // "forgefit:ready" (the loader's host event) or "data-forgefit-ready"
 	CLS         float64
+	// ClockLag is how long after the iframe's load event ended, by the
+	// iframe's clock, the partner page saw it, by its own clock: a few ms
+	// of messaging when the clocks agree, negative when they do not.
+	ClockLag float64
+	HasLag   bool
 }
 
 // painted returns when the table was first painted, as an absolute time.
@@ -127,6 +135,9 @@ func (b *browserSession) measureLoad(ctx context.Context, pageURL string, o load
 	for _, s := range host.Shifts {
 		l.CLS += s
 	}
+	if host.IframeLoad > 0 && frame.LoadEnd > 0 {
+		l.ClockLag, l.HasLag = host.IframeLoad-frame.LoadEnd, true
+	}
 	return l, nil
 }
 
@@ -175,7 +186,7 @@ func pageLoads(ctx context.Context, p pageLoadPlan) []Figure {
 		}
 		return fs
 	}
-	var painted, ref, interactive, warm, cls []float64
+	var painted, ref, interactive, warm, cls, lags []float64
 	readyFrom := ""
 	var errs []error
 	for i := 0; i < p.loads; i++ {
@@ -192,23 +203,36 @@ func pageLoads(ctx context.Context, p pageLoadPlan) []Figure {
 			cls = append(cls, l.CLS)
 			readyFrom = l.ReadyFrom
 			warm = append(warm, w.Interactive)
+			lags = appendLag(lags, l, w)
 		}
 		r, err := p.referenceLoad(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reference load %d: %w", i+1, err))
 		} else {
 			ref = append(ref, r.Painted)
+			lags = appendLag(lags, r)
 		}
 	}
 	if len(painted) == 0 || len(ref) == 0 {
 		return failAll(errors.Join(errs...))
+	}
+	// The figures subtract the partner page's time origin from the
+	// iframe's absolute times, which another process's clock gives: they
+	// hold only if the two clocks agree.
+	clock := "clock check: no load event to compare"
+	if len(lags) > 0 {
+		lo, hi := slices.Min(lags), slices.Max(lags)
+		if lo < -1 {
+			return failAll(fmt.Errorf("the partner page saw an iframe's load %.1f ms before it ended: the documents' clocks disagree", -lo))
+		}
+		clock = fmt.Sprintf("clock check: the partner page saw the iframe's load %.1f to %.1f ms after it ended", lo, hi)
 	}
 	embed := "plain iframe (no loader served yet)"
 	if p.snippet {
 		embed = "loader snippet"
 	}
 	fs := []Figure{
-		{Name: nPainted, Value: median(painted), Unit: "ms", Status: Info, Samples: painted, Note: "embed: " + embed},
+		{Name: nPainted, Value: median(painted), Unit: "ms", Status: Info, Samples: painted, Note: "embed: " + embed + "; " + clock},
 		{Name: nRef, Value: median(ref), Unit: "ms", Status: Info, Samples: ref},
 		budgetMax(nRatio, median(painted)/median(ref), "x", 1.15, budgets[nRatio]),
 		budgetMax(nInteractive, median(interactive), "ms", 300, budgets[nInteractive]),
@@ -265,6 +289,15 @@ func loaderServed(productURL string) bool {
 	}
 	res.Body.Close()
 	return res.StatusCode == http.StatusOK
+}
+
+func appendLag(lags []float64, ls ...load) []float64 {
+	for _, l := range ls {
+		if l.HasLag {
+			lags = append(lags, l.ClockLag)
+		}
+	}
+	return lags
 }
 
 func maxOf(xs []float64) float64 {
