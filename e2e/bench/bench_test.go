@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 func TestQuantile(t *testing.T) {
@@ -118,14 +119,22 @@ func TestBatchBody(t *testing.T) {
 		t.Errorf("batch = %+v", b)
 	}
 	ids := map[string]bool{}
-	for _, e := range b.Events {
+	for _, e := range append(b.Events, struct{ ID, Type, At string }{b.View, "widget_viewed", b.Events[0].At}) {
 		if _, err := time.Parse(time.RFC3339Nano, e.At); err != nil || e.Type != "widget_viewed" {
 			t.Errorf("event %+v", e)
 		}
+		id, err := uuid.Parse(e.ID)
+		if err != nil || id.Version() != 7 || id.Variant() != uuid.RFC4122 {
+			t.Errorf("id %q is not a UUIDv7: %v", e.ID, err)
+		}
+		sec, nsec := id.Time().UnixTime()
+		if at := time.Unix(sec, nsec); time.Since(at) > time.Minute || time.Until(at) > time.Minute {
+			t.Errorf("id %q carries the time %v", e.ID, at)
+		}
 		ids[e.ID] = true
 	}
-	if len(ids) != 20 {
-		t.Errorf("%d distinct ids in 20 events", len(ids))
+	if len(ids) != 21 {
+		t.Errorf("%d distinct ids in 20 events and a view", len(ids))
 	}
 }
 

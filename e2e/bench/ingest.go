@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -15,8 +19,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // loadPlan bounds one load-generator run.
@@ -50,25 +52,75 @@ func (r loadResult) percentile(q float64) float64 {
 	return quantile(xs, q)
 }
 
-// batchBody is a valid batch of n widget_viewed events with fresh ids, as
-// the widget sends it. Fresh ids: a duplicate would cost the store less.
+// batchWriter writes valid batches of widget_viewed events with fresh
+// UUIDv7 ids, as the widget sends them. Fresh ids, since a duplicate would
+// cost the store less. It is cheap on purpose: the load generator shares
+// the machine with the server, and a costly client would hold back the
+// bare server more than the ingest endpoint, flattering their ratio. The
+// ids come from a per-worker ChaCha8 stream (they are test data, not
+// secrets) and the JSON is written by hand.
+type batchWriter struct {
+	rng  *rand.ChaCha8
+	head string // the batch's context, up to "view"
+	tail string // after "view", up to the events
+}
+
+func newBatchWriter(partnerOrigin string) *batchWriter {
+	var seed [32]byte
+	crand.Read(seed[:])
+	origin, _ := json.Marshal(partnerOrigin)
+	return &batchWriter{
+		rng:  rand.NewChaCha8(seed),
+		head: `{"partner":"` + benchPartner + `","widget":"` + widgetID + `","view":"`,
+		tail: `","locale":"en","page":{"origin":` + string(origin) + `,"path":"/product"},"events":[`,
+	}
+}
+
+// batch returns a new body of n events.
+func (w *batchWriter) batch(n int) []byte {
+	b := make([]byte, 0, 200+n*100)
+	b = append(b, w.head...)
+	b = w.appendUUIDv7(b)
+	b = append(b, w.tail...)
+	at := time.Now().UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z")
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":"`...)
+		b = w.appendUUIDv7(b)
+		b = append(b, `","type":"widget_viewed","at":"`...)
+		b = append(b, at...)
+		b = append(b, `"}`...)
+	}
+	return append(b, "]}"...)
+}
+
+// appendUUIDv7 appends a UUIDv7 (RFC 9562): 48 bits of Unix ms, version,
+// random bits, variant.
+func (w *batchWriter) appendUUIDv7(b []byte) []byte {
+	var u [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	binary.BigEndian.PutUint64(u[8:], w.rng.Uint64())
+	binary.BigEndian.PutUint64(u[:8], ms<<16|w.rng.Uint64()&0x0fff)
+	u[6] = u[6]&0x0f | 0x70
+	u[8] = u[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], u[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], u[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], u[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], u[10:])
+	return append(b, s[:]...)
+}
+
+// batchBody is one batch of n events from a writer of its own.
 func batchBody(partnerOrigin string, n int) []byte {
-	type ev struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-		At   string `json:"at"`
-	}
-	at := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	evs := make([]ev, n)
-	for i := range evs {
-		evs[i] = ev{ID: uuid.Must(uuid.NewV7()).String(), Type: "widget_viewed", At: at}
-	}
-	b, _ := json.Marshal(map[string]any{
-		"partner": benchPartner, "widget": widgetID, "view": uuid.NewString(), "locale": "en",
-		"page":   map[string]string{"origin": partnerOrigin, "path": "/product"},
-		"events": evs,
-	})
-	return b
+	return newBatchWriter(partnerOrigin).batch(n)
 }
 
 // runLoad posts batches with p.workers keep-alive connections for
@@ -96,8 +148,11 @@ func runLoad(ctx context.Context, p loadPlan, want int) loadResult {
 	for range p.workers {
 		wg.Go(func() {
 			var mine loadResult
+			w := newBatchWriter(p.partner)
 			for ctx.Err() == nil {
-				body := batchBody(p.partner, p.events)
+				// A new body each time: the transport may still hold the
+				// last one when Do returns.
+				body := w.batch(p.events)
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Origin", p.origin)
