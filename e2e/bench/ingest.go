@@ -332,7 +332,7 @@ func ingestFigures(ctx context.Context, p *product, partnerOrigin string, worker
 		rate(nBare, bare, 1),
 		rate(nSingle, single, 1),
 		budgetMin(nRatio, single.perSecond()/bare.perSecond(), "x", 0.5, bRatio),
-		budgetMax(nP99, single.percentile(0.99), "ms-fine", 10, bP99),
+		budgetMax(nP99, single.percentile(0.99), "ms", 10, bP99),
 		rate(nBatch, batch, 20),
 	}
 	figs[4].Budget = bBatch

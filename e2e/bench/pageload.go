@@ -242,6 +242,11 @@ func pageLoads(ctx context.Context, p pageLoadPlan) []Figure {
 	fs[3].Samples, fs[3].Note = interactive, "from "+readyFrom
 	fs[4].Samples, fs[4].Note = warm, "second load, same profile, after "+ms(p.warmIdle)+" idle"
 	fs[5].Samples = cls
+	if len(painted) < 5 || len(ref) < 5 {
+		for i := range fs {
+			fs[i].Note = joinNote(fs[i].Note, fmt.Sprintf("only %d product and %d reference loads: the report wants 5 or more", len(painted), len(ref)))
+		}
+	}
 	if len(errs) > 0 {
 		for i := range fs {
 			fs[i].Note = joinNote(fs[i].Note, fmt.Sprintf("%d failed loads: %v", len(errs), errors.Join(errs...)))

@@ -54,9 +54,10 @@ func (f Figure) text() string {
 	case "bytes":
 		return groupDigits(int64(f.Value)) + " B"
 	case "ms":
+		if f.Value < 10 { // server latencies: a tenth of a ms matters
+			return fmt.Sprintf("%.2f ms", f.Value)
+		}
 		return fmt.Sprintf("%.0f ms", f.Value)
-	case "ms-fine":
-		return fmt.Sprintf("%.2f ms", f.Value)
 	case "/s":
 		return groupDigits(int64(math.Round(f.Value))) + " /s"
 	case "MB":

@@ -42,7 +42,7 @@ func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Du
 			figs = append(figs, failure(names[i], budget, err))
 			continue
 		}
-		f := budgetMax(names[i], quantile(lat, 0.95), "ms-fine", 100, budget)
+		f := budgetMax(names[i], quantile(lat, 0.95), "ms", 100, budget)
 		f.Note = fmt.Sprintf("p50 %.2f ms over %d requests, one at a time", quantile(lat, 0.5), len(lat))
 		figs = append(figs, f)
 	}
