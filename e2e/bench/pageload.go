@@ -75,9 +75,9 @@ type loadOptions struct {
 // times are absolute (timeOrigin + now() in the iframe), so
 // frame time - host timeOrigin is ms from the partner page's navigation
 // start even though the two documents have different time origins.
-func (b *browserSession) measureLoad(ctx context.Context, pageURL string, o loadOptions) (load, error) {
+func (b *browserSession) measureLoad(parent context.Context, pageURL string, o loadOptions) (load, error) {
 	b.frames.forget()
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	ctx, cancel := context.WithTimeout(parent, o.timeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
 		return load{}, fmt.Errorf("navigating to %s: %w", pageURL, err)
@@ -113,6 +113,9 @@ func (b *browserSession) measureLoad(ctx context.Context, pageURL string, o load
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// The settling time is on top of the load's limit.
+	ctx, cancelSettle := context.WithTimeout(parent, o.settle+10*time.Second)
+	defer cancelSettle()
 	select {
 	case <-ctx.Done():
 	case <-time.After(o.settle):
