@@ -237,6 +237,9 @@ func (f *frameInjector) evalFrame(ctx context.Context, expr string, v any) (bool
 	if err := f.page.Call(ctx, sendMessageToTarget, map[string]any{
 		"message": string(msg), "sessionId": session,
 	}, nil); err != nil {
+		f.mu.Lock()
+		delete(f.pending, id)
+		f.mu.Unlock()
 		return false, err
 	}
 	select {
