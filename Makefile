@@ -6,7 +6,9 @@ WEB   := $(BIN)/web
 WASM_FLAGS := -trimpath -ldflags="-s -w"
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all build wasm server run test vet unit e2e deps bench clean
+BENCH := $(BIN)/bench
+
+.PHONY: all build wasm server run test vet unit e2e deps bench bench-build bench-smoke clean
 
 all: build
 
@@ -27,9 +29,10 @@ run: build
 	$(BIN)/forgefit -demo -db data/forgefit.db
 
 # test installs what the tests need when it is missing, then runs the vets,
-# the unit tests with the race detector, the wasm build and the browser
-# suite.
-test: deps vet unit build e2e
+# the unit tests with the race detector, the wasm build, the browser
+# suite and a smoke run of the bench (so it cannot rot; no timing is
+# checked).
+test: deps vet unit build e2e bench-smoke
 
 vet:
 	$(GO) vet ./...
@@ -54,8 +57,23 @@ deps:
 	  echo "installing postgresql (Debian package)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-bench: build
-	@echo "make bench: no benchmarks yet (see the make bench issue)"
+# bench measures the product against its budgets (see README,
+# "Performance"): one table on stdout, the same in $(BENCH)/results.json.
+bench: deps build bench-build
+	$(BENCH)/forgefit-bench -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH)
+
+# bench-build builds the bench and the go-app hello world it compares
+# app.wasm with, the hello world exactly as the widget is built.
+bench-build:
+	@mkdir -p $(BENCH)
+	$(GO) build -o $(BENCH)/forgefit-bench ./e2e/bench
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(BENCH)/hello.wasm ./e2e/bench/helloworld
+
+# bench-smoke runs the bench's own tests and a short run of it: one load,
+# one-second load runs, results in $(BENCH)/smoke.
+bench-smoke: bench-build
+	$(GO) test -count=1 ./e2e/bench/
+	$(BENCH)/forgefit-bench -smoke -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH)/smoke
 
 clean:
 	rm -rf $(BIN)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// statsFigures measures GET /api/v1/stats for a 30-day and a 365-day
+// range. Its budget is about the dashboard issue's seeded database (10
+// million events over 400 days), which that seeder makes; the bench
+// measures only when given one (-stats-db), since figures on its own
+// nearly empty database would say nothing.
+func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Duration) []Figure {
+	names := []string{"stats API p95, 30 days", "stats API p95, 365 days"}
+	const budget = "≤ 100 ms"
+	status, _, _, err := fetchAuth(p.URL+"/api/v1/stats", p.Admin)
+	why := ""
+	switch {
+	case err != nil:
+		return []Figure{failure(names[0], budget, err)}
+	case status == http.StatusNotFound:
+		why = "endpoint not served yet"
+	case !seeded:
+		why = "needs the seeded database: -stats-db"
+	}
+	// The seeding rate belongs to the dashboard issue's seeder, which the
+	// bench does not run yet.
+	seeding := notAvailable("stats seeding rate", "", "the seeder is not in the bench yet")
+	if why != "" {
+		return []Figure{notAvailable(names[0], budget, why), notAvailable(names[1], budget, why), seeding}
+	}
+	var figs []Figure
+	for i, days := range []int{30, 365} {
+		to := time.Now().UTC()
+		q := url.Values{"from": {to.AddDate(0, 0, 1-days).Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}}
+		lat, err := timeGets(ctx, p.URL+"/api/v1/stats?"+q.Encode(), p.Admin, duration)
+		if err != nil {
+			figs = append(figs, failure(names[i], budget, err))
+			continue
+		}
+		f := budgetMax(names[i], quantile(lat, 0.95), "ms", 100, budget)
+		f.Note = fmt.Sprintf("p50 %.2f ms over %d requests, one at a time", quantile(lat, 0.5), len(lat))
+		figs = append(figs, f)
+	}
+	return append(figs, seeding)
+}
+
+// timeGets GETs u one request at a time for up to d (at most 1,000
+// requests) and returns the latencies in ms.
+func timeGets(ctx context.Context, u, token string, d time.Duration) ([]float64, error) {
+	var lat []float64
+	stop := time.Now().Add(d)
+	for len(lat) < 1000 && time.Now().Before(stop) && ctx.Err() == nil {
+		t0 := time.Now()
+		status, _, _, err := fetchAuth(u, token)
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: status %d", u, status)
+		}
+		lat = append(lat, float64(time.Since(t0))/float64(time.Millisecond))
+	}
+	return lat, nil
+}
+
+// fetchAuth is fetch with a bearer token.
+func fetchAuth(u, token string) (int, string, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := rawClient.Do(req)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer res.Body.Close()
+	_, err = io.Copy(io.Discard, res.Body)
+	return res.StatusCode, res.Header.Get("Content-Encoding"), nil, err
+}
