@@ -60,7 +60,9 @@ deps:
 # bench measures the product against its budgets (see README,
 # "Performance"): one table on stdout, the same in $(BENCH)/results.json.
 bench: deps build bench-build
-	$(BENCH)/forgefit-bench -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH)
+	$(GO) run ./e2e/bench/seed -db $(BENCH)/stats.db
+	$(BENCH)/forgefit-bench -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH) \
+	  -stats-db $(BENCH)/stats.db -postgres auto
 
 # bench-build builds the bench and the go-app hello world it compares
 # app.wasm with, the hello world exactly as the widget is built.

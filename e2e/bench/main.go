@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ehforge/forgefit/server/postgres/pgtest"
 )
 
 // config is the bench's flags.
@@ -70,7 +72,7 @@ func parseFlags() config {
 	flag.StringVar(&c.hello, "hello", "bin/bench/hello.wasm", "the go-app hello world, built for js/wasm like app.wasm")
 	flag.StringVar(&c.out, "out", "bin/bench", "folder for results.json and results.txt")
 	flag.StringVar(&c.statsDB, "stats-db", "", "a seeded database for the stats API figures (the dashboard issue's seeder makes it)")
-	flag.StringVar(&c.postgres, "postgres", "", "a postgres:// URL: run the ingest load on PostgreSQL too")
+	flag.StringVar(&c.postgres, "postgres", "", "a postgres:// URL, or auto for a throwaway server: run the ingest load on PostgreSQL too")
 	flag.IntVar(&c.loads, "loads", 7, "cold page loads of the product and of the reference, each in a fresh browser (at least 5 for the report)")
 	flag.IntVar(&c.workers, "workers", 32, "concurrent keep-alive connections of the load generator")
 	flag.DurationVar(&c.ingestFor, "ingest-for", 5*time.Second, "measured duration of each load-generator run")
@@ -144,11 +146,7 @@ func run(cfg config) (*Report, error) {
 	r.add(ingestRun(ctx, cfg, filepath.Join(work, "ingest"), "", partnerOrigin)...)
 	if cfg.postgres != "" {
 		step("ingest load on PostgreSQL")
-		figs := ingestRun(ctx, cfg, filepath.Join(work, "ingest-postgres"), cfg.postgres, partnerOrigin)
-		for i := range figs {
-			figs[i].Name += ", PostgreSQL"
-		}
-		r.add(figs...)
+		r.add(postgresIngest(ctx, cfg, filepath.Join(work, "ingest-postgres"), partnerOrigin)...)
 	}
 	r.Machine["load average at end"] = loadAverage()
 	r.Duration = time.Since(began).Round(time.Second).String()
@@ -236,7 +234,7 @@ func statsFiguresFor(ctx context.Context, cfg config, p *product, work, partnerO
 		return []Figure{failure("stats API", "", err)}
 	}
 	defer sp.stop()
-	return statsFigures(ctx, sp, true, d)
+	return append(statsFigures(ctx, sp, true, d), seedingRate(cfg.statsDB))
 }
 
 // machine describes what the run ran on.
@@ -270,3 +268,36 @@ func loadAverage() string {
 }
 
 func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s\n", s) }
+
+// postgresIngest runs the ingest series on PostgreSQL.
+func postgresIngest(ctx context.Context, cfg config, dir, partnerOrigin string) []Figure {
+	dsn, stop, err := postgresFor(ctx, cfg.postgres)
+	if err != nil {
+		return []Figure{failure("ingest on PostgreSQL", "", err)}
+	}
+	defer stop()
+	figs := ingestRun(ctx, cfg, dir, dsn, partnerOrigin)
+	for i := range figs {
+		figs[i].Name += ", PostgreSQL"
+	}
+	return figs
+}
+
+// postgresFor returns the database the PostgreSQL ingest series runs on:
+// the URL given, or with "auto" a throwaway server of its own (initdb in a
+// temporary folder, as the tests do), stopped when the bench ends.
+func postgresFor(ctx context.Context, arg string) (dsn string, stop func(), err error) {
+	if arg != "auto" {
+		return arg, func() {}, nil
+	}
+	srv, err := pgtest.Start()
+	if err != nil {
+		return "", nil, err
+	}
+	dsn, err = srv.CreateDatabase(ctx)
+	if err != nil {
+		srv.Stop()
+		return "", nil, err
+	}
+	return dsn, func() { srv.Stop() }, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"net/http"
 	"net/url"
 	"time"
@@ -82,4 +83,23 @@ func fetchAuth(u, token string) (int, string, []byte, error) {
 	defer res.Body.Close()
 	_, err = io.Copy(io.Discard, res.Body)
 	return res.StatusCode, res.Header.Get("Content-Encoding"), nil, err
+}
+
+// seedingRate reports how fast the seeder wrote the stats database, from
+// the file it leaves beside it (the database is cached between runs, so
+// the figure may come from an earlier run: the note says when).
+func seedingRate(db string) Figure {
+	const name = "stats seeding rate"
+	b, err := os.ReadFile(db + ".rate")
+	if err != nil {
+		return notAvailable(name, "", "no "+db+".rate: run e2e/bench/seed")
+	}
+	var events, rate, seconds float64
+	var when string
+	if _, err := fmt.Sscan(string(b), &events, &rate, &seconds, &when); err != nil {
+		return failure(name, "", fmt.Errorf("reading %s.rate: %w", db, err))
+	}
+	f := info(name+" (events)", rate, "/s")
+	f.Note = fmt.Sprintf("%.0f events in %.0f s, seeded %s", events, seconds, when)
+	return f
 }
