@@ -75,6 +75,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic while the process finishes what it has.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// Partner returns the registered partner with id.
+func (s *Server) Partner(id string) (*Partner, bool) { return s.partners.Load().Partner(id) }
+
 // SetPartners replaces the partner registry (SIGHUP reloads it).
 func (s *Server) SetPartners(p *Partners) { s.partners.Store(p) }
 
