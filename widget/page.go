@@ -103,9 +103,10 @@ func (p *page) OnPreRender(ctx app.Context) {
 	ctx.Page().SetLang(w.Locale)
 }
 
-// OnMount marks the document as taken over by the client (the loader and
-// the tests wait for this), applies the partner's accent and starts
-// watching whether the widget is seen.
+// OnMount enables the controls, applies the partner's accent, starts
+// watching whether the widget is seen, and then marks the document as taken
+// over by the client (the loader and the tests wait for this): only after
+// the render that enables the controls, so "ready" means they accept input.
 func (p *page) OnMount(ctx app.Context) {
 	root := app.Window().Get("document").Get("documentElement")
 	if p.widget != nil {
@@ -114,7 +115,9 @@ func (p *page) OnMount(ctx app.Context) {
 	applyAccent(root, p.theme)
 	p.ready = true
 	p.watchView(ctx)
-	root.Call("setAttribute", "data-forgefit-ready", "true")
+	ctx.Defer(func(app.Context) {
+		root.Call("setAttribute", "data-forgefit-ready", "true")
+	})
 }
 
 // OnDismount stops watching the widget's visibility.

@@ -32,7 +32,18 @@ type quiz struct {
 	started bool
 	step    int // the question shown; len(questions) means the result
 	answers fit.Answers
+	// self is the quiz's own context, from OnMount: an event's context
+	// belongs to the element clicked, which the new step may have
+	// replaced, and go-app skips a Defer whose element is gone.
+	self    app.Context
+	mounted bool
 }
+
+// OnMount keeps the quiz's own context for moving the focus.
+func (q *quiz) OnMount(ctx app.Context) { q.self, q.mounted = ctx, true }
+
+// OnDismount forgets it.
+func (q *quiz) OnDismount() { q.mounted = false }
 
 func newQuiz() *quiz { return &quiz{} }
 
@@ -150,13 +161,33 @@ func (q *quiz) tell(outcome string) {
 	}
 }
 
-// focus moves the focus to element id once the new step is rendered.
-func (q *quiz) focus(ctx app.Context, id string) {
-	ctx.Defer(func(app.Context) {
+// focus moves the focus to element id once the new step is rendered, and
+// shows the answer already given to the question on screen, if any.
+func (q *quiz) focus(_ app.Context, id string) {
+	if !q.mounted {
+		return // on the server, and in unit tests
+	}
+	q.self.Defer(func(app.Context) {
+		q.syncRadios()
 		if el := app.Window().GetElementByID(id); el.Truthy() {
 			el.Call("focus")
 		}
 	})
+}
+
+// syncRadios checks the radio of the answer given to the question on
+// screen and clears the others: go-app reuses the inputs from one question
+// to the next, and their checked state is the browser's, not an attribute.
+func (q *quiz) syncRadios() {
+	if !q.started || q.step >= len(q.questions()) {
+		return
+	}
+	chosen := q.answers[q.questions()[q.step].ID]
+	radios := app.Window().Get("document").Call("querySelectorAll", ".ff-options input")
+	for i := 0; i < radios.Length(); i++ {
+		r := radios.Index(i)
+		r.Set("checked", r.Get("value").String() == chosen)
+	}
 }
 
 func (q *quiz) Render() app.UI {
@@ -198,22 +229,17 @@ func (q *quiz) renderQuestion() app.UI {
 	w := q.IWidget
 	qs := q.questions()
 	qu := qs[q.step]
-	chosen, answered := q.answers[qu.ID]
+	_, answered := q.answers[qu.ID]
 
 	options := make([]app.UI, len(qu.Options))
 	for i, o := range qu.Options {
 		id := "ff-q-" + qu.ID + "-" + o.ID
-		checked := "false"
-		if answered && chosen == o.ID {
-			checked = "true"
-		}
+		// No checked attribute: the radios keep their own state while the
+		// visitor chooses (a re-render racing the arrow keys would undo a
+		// choice), and syncRadios sets it when the question changes.
 		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}, kids: []app.UI{
-			// checked is always set on the client: the same inputs are
-			// reused for the next question, and only the property clears
-			// a previous choice. Questions never render on the server,
-			// where "false" would read as checked.
 			app.ElemSelfClosing("input").ID(id).Attr("type", "radio").Attr("name", "ff-q-"+qu.ID).
-				Attr("value", o.ID).Attr("checked", checked).On("change", q.onChoose),
+				Attr("value", o.ID).On("change", q.onChoose),
 			h(n{tag: "span", text: o.Label}),
 		}})
 	}
