@@ -132,12 +132,16 @@ func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := newBrowser(t, tc.width, 900)
 			url := p.URL + "/w/co-managed-vs-fully-managed?partner=demo" + tc.query
-			if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+			// A headless window has a minimum width; emulate a phone's.
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(tc.width), 900), chromedp.Navigate(url)); err != nil {
 				t.Fatal(err)
 			}
 			waitTrue(t, ctx, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
 			eval[bool](t, ctx, string(axe)+";true")
 
+			if got := eval[int](t, ctx, `window.innerWidth`); got != tc.width {
+				t.Errorf("viewport %d px wide, want %d", got, tc.width)
+			}
 			checkAxe(t, ctx, "the comparison table", "table.ff-comparison")
 			shot(t, ctx, tc.name+"-start")
 

@@ -36,14 +36,15 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 	for i, t := range cmp.Topics {
 		cells := []app.UI{h(n{tag: "th", text: t.Label, attrs: rowScope})}
 		for _, m := range cmp.Models {
-			class := ""
+			class, label := "", h(n{tag: "span", class: "ff-cell-model", text: m.Name, attrs: ariaHidden})
 			if m.ID == recommended {
 				class = "ff-rec"
+				label = h(n{tag: "span", class: "ff-cell-model", attrs: ariaHidden, kids: []app.UI{
+					h(n{tag: "span", text: m.Name}),
+					h(n{tag: "span", class: "ff-badge", text: mark}),
+				}})
 			}
-			cells = append(cells, h(n{tag: "td", class: class, kids: []app.UI{
-				h(n{tag: "span", class: "ff-cell-model", text: m.Name, attrs: ariaHidden}),
-				h(n{tag: "span", text: t.Cells[m.ID]}),
-			}}))
+			cells = append(cells, h(n{tag: "td", class: class, kids: []app.UI{label, h(n{tag: "span", text: t.Cells[m.ID]})}}))
 		}
 		rows[i] = h(n{tag: "tr", kids: cells})
 	}

@@ -54,14 +54,14 @@ func parseAccent(s string) (string, bool) {
 	return s, true
 }
 
-// textOn returns the text colour (near-black or white) with the higher
-// contrast on the #rrggbb background bg. One of the two always reaches at
-// least 4.5:1, so text on a partner's accent stays readable (WCAG AA).
+// textOn returns the text colour (black or white) with the higher contrast
+// on the #rrggbb background bg. One of the two always reaches at least
+// 4.58:1, so text on a partner's accent stays readable (WCAG AA); a
+// near-black would not always.
 func textOn(bg string) string {
 	l := luminance(bg)
-	const dark, darkL = "#111111", 0.0056 // luminance of #111111
-	if (l+0.05)/(darkL+0.05) >= 1.05/(l+0.05) {
-		return dark
+	if (l+0.05)/0.05 >= 1.05/(l+0.05) {
+		return "#000000"
 	}
 	return "#ffffff"
 }

@@ -183,7 +183,9 @@ func (ws *worksheet) Render() app.UI {
 			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: []string{"readonly", "true", "rows", "8"}}),
 		}})
 	}
-	if sheet.Intro != "" {
+	// The worksheet sits under "What to do next", whose first paragraph
+	// may be the same text: say it once.
+	if sheet.Intro != "" && !slices.Contains(w.NextSteps.Paragraphs, sheet.Intro) {
 		intro = h(n{tag: "p", text: sheet.Intro})
 	}
 	return h(n{tag: "div", class: "ff-worksheet", kids: []app.UI{
