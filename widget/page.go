@@ -210,12 +210,15 @@ func (p *page) setOutcome(outcome string) { p.outcome = outcome }
 
 func faqID(id string) string { return "ff-faq-" + id }
 
-// onFAQToggle records an FAQ entry opened. The toggle event also fires when
-// go-app itself sets open, so only a change of state counts.
+// onFAQToggle follows an FAQ entry opened or closed.
 func (p *page) onFAQToggle(ctx app.Context, e app.Event) {
 	src := ctx.JSSrc()
-	id := src.Get("dataset").Get("faq").String()
-	open := src.Get("open").Bool()
+	p.faqToggled(src.Get("dataset").Get("faq").String(), src.Get("open").Bool())
+}
+
+// faqToggled records an FAQ entry opened. The toggle event also fires when
+// go-app itself sets open, so only a change of state counts.
+func (p *page) faqToggled(id string, open bool) {
 	if open == p.faqOpen[id] {
 		return
 	}

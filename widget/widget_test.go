@@ -298,3 +298,24 @@ func TestComparisonHighlightsTheRecommendedColumn(t *testing.T) {
 		t.Error("a column is highlighted without a result")
 	}
 }
+
+func TestFAQOpenedOncePerOpening(t *testing.T) {
+	obs := observe(t)
+	p := &page{faqOpen: map[string]bool{}}
+	for _, step := range []struct {
+		id   string
+		open bool
+	}{
+		{"small-business", true},
+		{"small-business", true}, // go-app setting open fires toggle again
+		{"small-business", false},
+		{"small-business", true},
+		{"m365-and-security", true},
+	} {
+		p.faqToggled(step.id, step.open)
+	}
+	want := []map[string]any{{"faq": "small-business"}, {"faq": "small-business"}, {"faq": "m365-and-security"}}
+	if diff := cmp.Diff(want, obs.events("faq_opened")); diff != "" {
+		t.Errorf("faq_opened (-want +got):\n%s", diff)
+	}
+}
