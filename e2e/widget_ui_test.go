@@ -142,6 +142,12 @@ func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
 			if got := eval[int](t, ctx, `window.innerWidth`); got != tc.width {
 				t.Errorf("viewport %d px wide, want %d", got, tc.width)
 			}
+			// axe is wired up and finds things: an unlabelled input fails.
+			canary := `axe.run(document.body.appendChild(Object.assign(document.createElement("div"), {innerHTML: "<input>"})), {runOnly: ["label"]}).then(r => r.violations.length)`
+			if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](canary, chromedp.EvalAwaitPromise)); err != nil || n != 1 {
+				t.Fatalf("axe on an unlabelled input: %d violations, %v; want 1", n, err)
+			}
+			eval[bool](t, ctx, `document.body.lastElementChild.remove(), true`)
 			checkAxe(t, ctx, "the comparison table", "table.ff-comparison")
 			shot(t, ctx, tc.name+"-start")
 
