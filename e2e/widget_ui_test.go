@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/go-cmp/cmp"
@@ -263,4 +265,43 @@ func jsString(s string) string {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// TestChoicesBeforeTheClientAreKept makes the wasm slow to arrive, sets a
+// worksheet owner and opens an FAQ entry on the prerendered page meanwhile,
+// and checks the client keeps both when it takes over (it replaces the
+// prerendered page rather than hydrating it).
+func TestChoicesBeforeTheClientAreKept(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 1280, 900)
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	slow := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{
+		URLPattern: p.URL + "/web/*", Latency: 2000, DownloadThroughput: 400_000, UploadThroughput: -1,
+	}}}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, slow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: p.URL + "/w/co-managed-vs-fully-managed?partner=demo"}); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, `!!document.getElementById("ff-ws-patching") && !!document.getElementById("ff-faq-small-business")`, 10*time.Second)
+	eval[bool](t, ctx, `(() => {
+		const s = document.getElementById("ff-ws-patching"); s.value = "msp"; s.dispatchEvent(new Event("change", {bubbles: true}));
+		document.getElementById("ff-faq-small-business").open = true;
+		return true })()`)
+	if eval[bool](t, ctx, `document.documentElement.dataset.forgefitReady === "true"`) {
+		t.Fatal("the client was ready before the test could act on the prerendered page; slow the wasm down more")
+	}
+	waitTrue(t, ctx, `document.documentElement.dataset.forgefitReady === "true"`, 60*time.Second)
+	if v := eval[string](t, ctx, `document.getElementById("ff-ws-patching").value`); v != "msp" {
+		t.Errorf("patching owner after the client took over: %q, want msp", v)
+	}
+	if eval[bool](t, ctx, `document.getElementById("ff-ws-patching").closest("li").classList.contains("ff-risk")`) {
+		t.Error("the client's worksheet does not know patching is owned by the MSP")
+	}
+	if !eval[bool](t, ctx, `document.getElementById("ff-faq-small-business").open`) {
+		t.Error("the FAQ entry opened before the client took over is closed")
+	}
 }
