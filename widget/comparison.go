@@ -7,9 +7,8 @@ import (
 
 // Attribute pairs used in many places.
 var (
-	colScope   = []string{"scope", "col"}
-	rowScope   = []string{"scope", "row"}
-	ariaHidden = []string{"aria-hidden", "true"}
+	colScope = []string{"scope", "col"}
+	rowScope = []string{"scope", "row"}
 )
 
 // comparisonTable renders the topics x models table, highlighting the
@@ -18,8 +17,12 @@ var (
 //
 // On wide screens it is a plain table; under about 560 px the stylesheet
 // lays each row out as a card. The same DOM serves both, so a screen reader
-// reads it once, as a table: the model name shown inside each card cell is
-// aria-hidden, since the column header already names it.
+// reads it once, as a table. In a card, each cell shows its model's name
+// from data-label through CSS generated content with empty alternative text
+// (content: attr(data-label) / ""), so it is not read twice: the column
+// header already names the model. (Not an aria-hidden span: go-app
+// prerenders any attribute whose value is "true" bare, and aria-hidden=""
+// hides nothing.)
 func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 	head := []app.UI{h(n{tag: "th", text: cmp.TopicHeading, attrs: colScope})}
 	for _, m := range cmp.Models {
@@ -36,15 +39,11 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 	for i, t := range cmp.Topics {
 		cells := []app.UI{h(n{tag: "th", text: t.Label, attrs: rowScope})}
 		for _, m := range cmp.Models {
-			class, label := "", h(n{tag: "span", class: "ff-cell-model", text: m.Name, attrs: ariaHidden})
+			class, attrs := "", []string{"data-label", attrText(m.Name)}
 			if m.ID == recommended {
-				class = "ff-rec"
-				label = h(n{tag: "span", class: "ff-cell-model", attrs: ariaHidden, kids: []app.UI{
-					h(n{tag: "span", text: m.Name}),
-					h(n{tag: "span", class: "ff-badge", text: mark}),
-				}})
+				class, attrs = "ff-rec", append(attrs, "data-mark", attrText(mark))
 			}
-			cells = append(cells, h(n{tag: "td", class: class, kids: []app.UI{label, h(n{tag: "span", text: t.Cells[m.ID]})}}))
+			cells = append(cells, h(n{tag: "td", class: class, attrs: attrs, text: t.Cells[m.ID]}))
 		}
 		rows[i] = h(n{tag: "tr", kids: cells})
 	}
@@ -53,4 +52,17 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 		h(n{tag: "thead", kids: []app.UI{h(n{tag: "tr", kids: head})}}),
 		h(n{tag: "tbody", kids: rows}),
 	}})
+}
+
+// attrText returns s if it is safe in an attribute value, else "". go-app's
+// prerender quotes attribute values with strconv.Quote, not HTML escaping:
+// a double quote, a backslash, an ampersand or angle brackets could end the
+// value or be read as markup, so text with any of them stays out.
+func attrText(s string) string {
+	for _, c := range s {
+		if c < ' ' || c == '"' || c == '\\' || c == '&' || c == '<' || c == '>' || c == 0x7f {
+			return ""
+		}
+	}
+	return s
 }

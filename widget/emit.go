@@ -9,7 +9,8 @@ import (
 // Recorder receives the widget's interaction events: the types and data keys
 // of DESIGN.md's Events table ("question_answered" with "question",
 // "option" and "index", and so on). The browser-side sender of
-// widget/event implements it; until it does, Events discards them.
+// widget/event implements it; until it does, Events discards them. The
+// widget may hand the same data to the Loader: neither may change it.
 type Recorder interface {
 	Record(typ string, data map[string]any)
 }

@@ -102,8 +102,9 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	if !ok {
 		return
 	}
-	Events.Record(evQuestionAnswered, map[string]any{"question": qu.ID, "option": option, "index": q.step})
-	Loader.Post(msgAnswer, map[string]any{"question": qu.ID, "option": option, "index": q.step})
+	answer := map[string]any{"question": qu.ID, "option": option, "index": q.step}
+	Events.Record(evQuestionAnswered, answer)
+	Loader.Post(msgAnswer, answer)
 	q.step++
 	if q.step < len(qs) {
 		q.focus(ctx, questionHeadingID)
@@ -114,7 +115,7 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	data := map[string]any{"outcome": rec.Outcome, "margin": margin}
 	Events.Record(evQuizCompleted, data)
 	Events.Record(evRecommendationShown, data)
-	Loader.Post(msgResult, map[string]any{"outcome": rec.Outcome, "margin": margin})
+	Loader.Post(msgResult, data)
 	q.tell(rec.Outcome)
 	q.focus(ctx, resultHeadingID)
 }
@@ -214,7 +215,7 @@ func (q *quiz) Render() app.UI {
 func (q *quiz) renderIntro() app.UI {
 	w := q.IWidget
 	start := h(n{tag: "button", class: "ff-button ff-primary", text: w.UI.Loading,
-		attrs: []string{"type", "button", "disabled", "true", "aria-busy", "true"}})
+		attrs: []string{"type", "button", "disabled", "true"}})
 	if q.IReady {
 		start = button("ff-button ff-primary", w.UI.Start, q.start)
 	}
@@ -238,8 +239,11 @@ func (q *quiz) renderQuestion() app.UI {
 		// visitor chooses (a re-render racing the arrow keys would undo a
 		// choice), and syncRadios sets it when the question changes.
 		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}, kids: []app.UI{
-			app.ElemSelfClosing("input").ID(id).Attr("type", "radio").Attr("name", "ff-q-"+qu.ID).
-				Attr("value", o.ID).On("change", q.onChoose),
+			// app.Elem rather than ElemSelfClosing saves a type in
+			// app.wasm; questions render only in the browser, which
+			// creates the element from its tag alone.
+			h(n{tag: "input", id: id, attrs: []string{"type", "radio", "name", "ff-q-" + qu.ID, "value", o.ID},
+				on: "change", handler: q.onChoose}),
 			h(n{tag: "span", text: o.Label}),
 		}})
 	}

@@ -2,6 +2,7 @@ package widget
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -202,7 +203,7 @@ func TestStartWaitsForTheClient(t *testing.T) {
 	path := []int{0, 1, 1, 0}
 	q := newQuiz().Widget(w)
 	mount(t, q)
-	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true).Attr("aria-busy", "true")
+	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true)
 	if err := app.Match(loading, q, path...); err != nil {
 		t.Errorf("before the client is ready: %v\n%s", err, rendered(q))
 	}
@@ -277,6 +278,11 @@ func TestPagePrerender(t *testing.T) {
 			t.Errorf("page has %s", never)
 		}
 	}
+	// go-app prerenders a "true" value as a bare attribute: fine for
+	// disabled, wrong for aria-* (aria-hidden="" hides nothing).
+	if m := regexp.MustCompile(`\saria-[a-z]+[\s>]`).FindString(html); m != "" {
+		t.Errorf("page has an ARIA attribute without a value: %q", m)
+	}
 	start := strings.Index(html, `id="forgefit-content">`) + len(`id="forgefit-content">`)
 	end := strings.Index(html[start:], "</script>")
 	var got content.Widget
@@ -317,5 +323,21 @@ func TestFAQOpenedOncePerOpening(t *testing.T) {
 	want := []map[string]any{{"faq": "small-business"}, {"faq": "small-business"}, {"faq": "m365-and-security"}}
 	if diff := cmp.Diff(want, obs.events("faq_opened")); diff != "" {
 		t.Errorf("faq_opened (-want +got):\n%s", diff)
+	}
+}
+
+func TestAttrText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Co-managed IT":      "Co-managed IT",
+		"Fully Managed IT ü": "Fully Managed IT ü",
+		`Say "hi"`:           "",
+		`back\slash`:         "",
+		"Tom & Jerry":        "",
+		"<b>":                "",
+		"tab\there":          "",
+	} {
+		if got := attrText(in); got != want {
+			t.Errorf("attrText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

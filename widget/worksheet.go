@@ -191,7 +191,7 @@ func (ws *worksheet) Render() app.UI {
 	return h(n{tag: "div", class: "ff-worksheet", kids: []app.UI{
 		h(n{tag: "h3", text: sheet.Heading}),
 		intro,
-		h(n{tag: "div", class: "ff-ws-head", attrs: ariaHidden, kids: []app.UI{
+		h(n{tag: "div", class: "ff-ws-head", kids: []app.UI{
 			h(n{tag: "span", text: sheet.ResponsibilityHeading}),
 			h(n{tag: "span", text: sheet.OwnerHeading}),
 		}}),
@@ -220,13 +220,15 @@ func (ws *worksheet) renderRow(r content.Responsibility, atRisk bool) app.UI {
 		}
 		options[j] = h(n{tag: "option", text: labels.Label(o), attrs: attrs})
 	}
-	class, flag := "ff-ws-row", app.UI(nil)
+	// The stylesheet flags a row at risk with a "!" that screen readers
+	// skip: the live status below says what is wrong.
+	class := "ff-ws-row"
 	if atRisk {
-		class, flag = "ff-ws-row ff-risk", h(n{tag: "span", class: "ff-flag", text: "!", attrs: ariaHidden})
+		class = "ff-ws-row ff-risk"
 	}
 	id := selectID(r.ID)
 	return h(n{tag: "li", class: class, kids: []app.UI{
-		h(n{tag: "label", attrs: []string{"for", id}, kids: []app.UI{flag, h(n{tag: "span", text: r.Label})}}),
+		h(n{tag: "label", attrs: []string{"for", id}, text: r.Label}),
 		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet, kids: options}),
 	}})
 }
