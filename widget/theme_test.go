@@ -2,6 +2,7 @@ package widget
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"testing"
 
@@ -46,4 +47,18 @@ func TestTextOnAccentIsReadable(t *testing.T) {
 		}
 	}
 	t.Logf("lowest contrast of text on an accent: %.2f", worst)
+}
+
+func TestLinearTable(t *testing.T) {
+	for i, got := range srgbToLinear {
+		v := float64(i) / 255
+		if v <= 0.04045 {
+			v /= 12.92
+		} else {
+			v = math.Pow((v+0.055)/1.055, 2.4)
+		}
+		if want := uint16(math.Round(v * 65535)); got != want {
+			t.Errorf("srgbToLinear[%d] = %d, want %d", i, got, want)
+		}
+	}
 }
