@@ -4,6 +4,9 @@ GO    ?= go
 BIN   := bin
 WEB   := $(BIN)/web
 WASM_FLAGS := -trimpath -ldflags="-s -w"
+# AXE_VERSION is the axe-core the browser suite injects into the widget.
+AXE_VERSION := 4.11.0
+AXE := e2e/node_modules/axe-core
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
 BENCH := $(BIN)/bench
@@ -48,7 +51,8 @@ e2e:
 # deps installs what the tests need when it is missing: Debian's Chromium
 # for the browser tests, Debian's PostgreSQL server for the PostgreSQL
 # store's tests (which start a throwaway server of their own: see
-# server/postgres/pgtest).
+# server/postgres/pgtest), and the pinned axe-core into the ignored
+# e2e/node_modules for the accessibility audits.
 deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package)"; \
@@ -56,6 +60,9 @@ deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  echo "installing postgresql (Debian package)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@grep -qs '"version": "$(AXE_VERSION)"' $(AXE)/package.json || { \
+	  echo "installing axe-core $(AXE_VERSION) into e2e/node_modules"; \
+	  npm install --no-save --no-package-lock --no-audit --no-fund --prefix e2e axe-core@$(AXE_VERSION) >/dev/null; }
 
 # bench measures the product against its budgets (see README,
 # "Performance"): one table on stdout, the same in $(BENCH)/results.json.

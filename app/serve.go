@@ -149,7 +149,8 @@ func run(cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	widget.Source = lib.Widget
+	var srv *server.Server
+	widget.Source = partnerContent(lib, func(id string) (*server.Partner, bool) { return srv.Partner(id) })
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -162,7 +163,7 @@ func run(cfg config, log *slog.Logger) error {
 			log.Error("closing the store", "err", err)
 		}
 	}()
-	srv, err := server.New(server.Config{
+	srv, err = server.New(server.Config{
 		Content:        lib,
 		Partners:       partners,
 		Web:            web,
@@ -229,6 +230,25 @@ func run(cfg config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// partnerContent looks up a widget's content for a partner: the partner's
+// call-to-action URL, when it has one, replaces the content's, and the URL
+// gets the partner's attribution. The content is shared, so the changes go
+// on a copy.
+func partnerContent(lib *content.Library, partner func(id string) (*server.Partner, bool)) func(id, locale, partnerID string) (*content.Widget, error) {
+	return func(id, locale, partnerID string) (*content.Widget, error) {
+		w, err := lib.Widget(id, locale)
+		if err != nil {
+			return nil, err
+		}
+		c := *w
+		if p, ok := partner(partnerID); ok && p.CTAURL != "" {
+			c.CTA.URL = p.CTAURL
+		}
+		c.CTA.URL = widget.AttributedCTA(c.CTA.URL, partnerID)
+		return &c, nil
+	}
 }
 
 func newHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {

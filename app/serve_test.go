@@ -73,9 +73,10 @@ func TestPrerender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	widget.Source = lib.Widget
 	registerRoutes()
-	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"}}})
+	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"},
+		CTAURL: "https://acme.com/talk?ref=fit&utm_source=acme"}})
+	widget.Source = partnerContent(lib, partners.Partner)
 	h := newWidgetHandler(web, lib, nil)
 	store, err := openStore(t.Context(), filepath.Join(dir, "forgefit.db"))
 	if err != nil {
@@ -86,7 +87,7 @@ func TestPrerender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := httptest.NewRequest("GET", "/w/co-managed-vs-fully-managed?partner=acme&accent=%22%3E%3Cscript%3E", nil)
+	r := httptest.NewRequest("GET", "/w/co-managed-vs-fully-managed?partner=acme&theme=dark&accent=%22%3E%3Cscript%3E", nil)
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, r)
 	if w.Code != http.StatusOK {
@@ -109,16 +110,29 @@ func TestPrerender(t *testing.T) {
 	if err := json.Unmarshal([]byte(island[1]), &got); err != nil {
 		t.Fatalf("data island: %v", err)
 	}
-	want, _ := lib.Widget("co-managed-vs-fully-managed", "en")
-	if diff := cmp.Diff(*want, got); diff != "" {
+	base, _ := lib.Widget("co-managed-vs-fully-managed", "en")
+	want := *base
+	// The partner's override, attributed to the partner.
+	want.CTA.URL = "https://acme.com/talk?ref=fit&utm_campaign=acme&utm_medium=partner&utm_source=forgefit"
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("data island content (-want +got):\n%s", diff)
 	}
-	for _, must := range []string{`<html lang="en">`, `src="/app.js"`, `name="forgefit-wasm" content="` + web.WasmURL + `"`, `href="/icon.svg"`} {
+	for _, must := range []string{
+		`<html lang="en">`, `src="/app.js"`, `name="forgefit-wasm" content="` + web.WasmURL + `"`, `href="/icon.svg"`,
+		`class="ff ff-theme-dark"`,
+		// The partner's CTA URL, attributed to the partner, in a new tab.
+		`href="https://acme.com/talk?ref=fit&utm_campaign=acme&utm_medium=partner&utm_source=forgefit"`,
+		`target="_blank"`, `rel="noopener"`,
+	} {
 		if !strings.Contains(page, must) {
 			t.Errorf("page lacks %s", must)
 		}
 	}
-	for _, never := range []string{"<script>", "githubusercontent", "app-worker.js"} {
+	// The start button waits for the client (attribute order varies).
+	if m := regexp.MustCompile(`<button([^>]*)>Loading…</button>`).FindStringSubmatch(page); m == nil || !regexp.MustCompile(` disabled( |$)`).MatchString(m[1]) {
+		t.Error("the prerendered start button is not disabled and labelled Loading…")
+	}
+	for _, never := range []string{"<script>", "githubusercontent", "app-worker.js", `="false"`, "style="} {
 		if strings.Contains(page, never) {
 			t.Errorf("page contains %q", never)
 		}

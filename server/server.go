@@ -146,6 +146,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // after the HTTP servers have shut down, and before closing the store.
 func (s *Server) Close(ctx context.Context) error { return s.committer.Close(ctx) }
 
+// Partner returns the registered partner with id.
+func (s *Server) Partner(id string) (*Partner, bool) { return s.partners.Load().Partner(id) }
+
 // SetPartners replaces the partner registry (SIGHUP reloads it).
 func (s *Server) SetPartners(p *Partners) { s.partners.Store(p) }
 

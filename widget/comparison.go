@@ -5,43 +5,64 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// comparison renders the topics x models table.
-type comparison struct {
-	app.Compo
+// Attribute pairs used in many places.
+var (
+	colScope = []string{"scope", "col"}
+	rowScope = []string{"scope", "row"}
+)
 
-	IComparison content.Comparison
+// comparisonTable renders the topics x models table, highlighting the
+// column of model recommended ("" for none) with the label mark. It has no
+// state of its own, so it is a function rather than a component.
+//
+// On wide screens it is a plain table; under about 560 px the stylesheet
+// lays each row out as a card. The same DOM serves both, so a screen reader
+// reads it once, as a table. In a card, each cell shows its model's name
+// from data-label through CSS generated content with empty alternative text
+// (content: attr(data-label) / ""), so it is not read twice: the column
+// header already names the model. (Not an aria-hidden span: go-app
+// prerenders any attribute whose value is "true" bare, and aria-hidden=""
+// hides nothing.)
+func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
+	head := []app.UI{h(n{tag: "th", text: cmp.TopicHeading, attrs: colScope})}
+	for _, m := range cmp.Models {
+		if m.ID != recommended {
+			head = append(head, h(n{tag: "th", text: m.Name, attrs: colScope}))
+			continue
+		}
+		head = append(head, h(n{tag: "th", class: "ff-rec", attrs: colScope, kids: []app.UI{
+			h(n{tag: "span", text: m.Name}),
+			h(n{tag: "span", class: "ff-badge", text: mark}),
+		}}))
+	}
+	rows := make([]app.UI, len(cmp.Topics))
+	for i, t := range cmp.Topics {
+		cells := []app.UI{h(n{tag: "th", text: t.Label, attrs: rowScope})}
+		for _, m := range cmp.Models {
+			class, attrs := "", []string{"data-label", attrText(m.Name)}
+			if m.ID == recommended {
+				class, attrs = "ff-rec", append(attrs, "data-mark", attrText(mark))
+			}
+			cells = append(cells, h(n{tag: "td", class: class, attrs: attrs, text: t.Cells[m.ID]}))
+		}
+		rows[i] = h(n{tag: "tr", kids: cells})
+	}
+	return h(n{tag: "table", class: "ff-comparison", kids: []app.UI{
+		h(n{tag: "caption", text: cmp.Caption}),
+		h(n{tag: "thead", kids: []app.UI{h(n{tag: "tr", kids: head})}}),
+		h(n{tag: "tbody", kids: rows}),
+	}})
 }
 
-func newComparison() *comparison { return &comparison{} }
-
-// Comparison sets the table's content.
-func (c *comparison) Comparison(v content.Comparison) *comparison {
-	c.IComparison = v
-	return c
-}
-
-func (c *comparison) Render() app.UI {
-	cmp := c.IComparison
-	return app.Table().Class("ff-comparison").Body(
-		app.Caption().Text(cmp.Caption),
-		app.THead().Body(
-			app.Tr().Body(
-				app.Th().Scope("col").Text(cmp.TopicHeading),
-				app.Range(cmp.Models).Slice(func(i int) app.UI {
-					return app.Th().Scope("col").Text(cmp.Models[i].Name)
-				}),
-			),
-		),
-		app.TBody().Body(
-			app.Range(cmp.Topics).Slice(func(i int) app.UI {
-				t := cmp.Topics[i]
-				return app.Tr().Body(
-					app.Th().Scope("row").Text(t.Label),
-					app.Range(cmp.Models).Slice(func(j int) app.UI {
-						return app.Td().Text(t.Cells[cmp.Models[j].ID])
-					}),
-				)
-			}),
-		),
-	)
+// attrText returns s if it is safe in an attribute value, else "". go-app's
+// prerender quotes attribute values with strconv.Quote, not HTML escaping:
+// a double quote, a backslash, an ampersand or angle brackets could end the
+// value or be read as markup, so text with any of them stays out.
+func attrText(s string) string {
+	for _, c := range s {
+		if c < ' ' || c == '"' || c == '\\' || c == '&' || c == '<' || c == '>' || c == 0x7f {
+			return ""
+		}
+	}
+	return s
 }

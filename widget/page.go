@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -20,10 +21,16 @@ const RoutePattern = `^/w/[a-z0-9][a-z0-9-]{0,63}$`
 // client renders exactly what the server did without a second request.
 const islandID = "forgefit-content"
 
-// Source looks up a widget's content on the server. The server sets it
-// before serving pages; it is unused in the browser, which reads the data
-// island instead.
-var Source func(id, locale string) (*content.Widget, error)
+// Source looks up a widget's content on the server, for the partner that
+// embeds it: a partner may override the call to action's URL, and the URL
+// carries the partner's attribution (AttributedCTA). The server
+// sets it before serving pages; it is unused in the browser, which reads
+// the data island instead.
+var Source func(id, locale, partner string) (*content.Widget, error)
+
+// viewedAfter is how long at least half the widget must be on screen to
+// count as viewed.
+const viewedAfter = time.Second
 
 // page is the root component of a widget page.
 type page struct {
@@ -32,32 +39,59 @@ type page struct {
 	widget *content.Widget
 	island string     // the widget's content as JSON, rendered into the page
 	rec    *recording // the client's event recording; nil on the server
+
+	// ready is set once the client has mounted: the prerender and the
+	// client's first render are identical, controls that need the wasm
+	// disabled; the render after mounting enables them.
+	ready   bool
+	theme   theme
+	partner string          // the partner id, as the server validated it
+	outcome string          // the recommendation on screen, if any
+	faqOpen map[string]bool // FAQ entries open
+
+	visible  bool // at least half the widget is on screen
+	viewed   bool // the view was reported
+	observer app.Value
+	onSeen   app.Func
 }
 
 // NewPage returns the component for a widget page.
 func NewPage() app.Composer { return &page{} }
 
 // OnInit reads the data island the server rendered, before the client's
-// first render, so that render is identical to the prerendered one.
+// first render, so that render is identical to the prerendered one. It also
+// keeps the FAQ entries the visitor opened before the client took over.
 func (p *page) OnInit() {
+	p.faqOpen = map[string]bool{}
 	if app.IsServer {
 		return
 	}
-	el := app.Window().GetElementByID(islandID)
+	p.setQuery(app.Window().URL().Query())
+	doc := app.Window().Get("document")
+	el := doc.Call("getElementById", islandID)
 	if !el.Truthy() {
 		return
 	}
 	p.setIsland(el.Get("textContent").String())
+	if p.widget == nil {
+		return
+	}
+	for _, f := range p.widget.FAQ.Entries {
+		if d := doc.Call("getElementById", faqID(f.ID)); d.Truthy() && d.Get("open").Bool() {
+			p.faqOpen[f.ID] = true
+		}
+	}
 }
 
 // OnPreRender loads the content named by the request on the server.
 func (p *page) OnPreRender(ctx app.Context) {
 	u := ctx.Page().URL()
 	id, locale := pageParams(u)
+	p.setQuery(u.Query())
 	if Source == nil {
 		return
 	}
-	w, err := Source(id, locale)
+	w, err := Source(id, locale, u.Query().Get("partner"))
 	if err != nil {
 		return
 	}
@@ -70,26 +104,92 @@ func (p *page) OnPreRender(ctx app.Context) {
 	ctx.Page().SetLang(w.Locale)
 }
 
-// OnMount marks the document as taken over by the client and tells the
-// loader on the host page, through frame.js, that the widget is ready (the
-// tests wait for the mark). Without frame.js (it failed to load) the widget
-// still works; it just cannot tell anyone.
+// OnMount enables the controls, applies the partner's accent, starts
+// watching whether the widget is seen, and then marks the document as taken
+// over by the client (the loader and the tests wait for this): only after
+// the render that enables the controls, so "ready" means they accept input.
 func (p *page) OnMount(ctx app.Context) {
+	root := app.Window().Get("document").Get("documentElement")
+	if p.widget != nil {
+		ctx.Page().SetLang(p.widget.Locale)
+	}
+	applyAccent(root, p.theme)
 	if p.widget != nil {
 		p.rec = startRecording(ctx.Page().URL(), p.widget)
+		Events = p.rec
 	}
-	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-forgefit-ready", "true")
-	if app.Window().Get("forgefitPost").Truthy() {
-		app.Window().Call("forgefitPost", "ready")
-	}
+	p.ready = true
+	p.watchView(ctx)
+	ctx.Defer(func(app.Context) {
+		root.Call("setAttribute", "data-forgefit-ready", "true")
+		Loader.Post(msgReady, map[string]any{})
+	})
 }
 
-// OnDismount stops recording and releases its browser hooks.
+// OnDismount stops recording and watching the widget's visibility.
 func (p *page) OnDismount() {
 	if p.rec != nil {
 		p.rec.Stop()
-		p.rec = nil
+		Events, p.rec = discard{}, nil
 	}
+	if p.observer != nil && p.observer.Truthy() {
+		p.observer.Call("disconnect")
+	}
+	if p.onSeen != nil {
+		p.onSeen.Release()
+		p.onSeen = nil
+	}
+}
+
+// applyAccent sets the partner's accent as custom properties on the root
+// element through the CSSOM, which the page's CSP (style-src 'self')
+// allows, unlike a style attribute.
+func applyAccent(root app.Value, t theme) {
+	if t.Accent == "" {
+		return
+	}
+	style := root.Get("style")
+	style.Call("setProperty", "--ff-partner-accent", t.Accent)
+	style.Call("setProperty", "--ff-partner-on-accent", t.OnAccent)
+}
+
+// watchView reports the widget as viewed once at least half of it has
+// been on screen for viewedAfter.
+func (p *page) watchView(ctx app.Context) {
+	io := app.Window().Get("IntersectionObserver")
+	main := app.Window().Get("document").Call("querySelector", "main.ff")
+	if !io.Truthy() || !main.Truthy() {
+		return
+	}
+	p.onSeen = app.FuncOf(func(_ app.Value, args []app.Value) any {
+		entries := args[0]
+		visible := entries.Index(entries.Length()-1).Get("intersectionRatio").Float() >= 0.5
+		ctx.Dispatch(func(ctx app.Context) {
+			p.visible = visible
+			if visible && !p.viewed {
+				ctx.After(viewedAfter, p.reportView)
+			}
+		})
+		return nil
+	})
+	p.observer = io.New(p.onSeen, map[string]any{"threshold": []any{0, 0.5, 1}})
+	p.observer.Call("observe", main)
+}
+
+func (p *page) reportView(ctx app.Context) {
+	if !p.visible || p.viewed {
+		return
+	}
+	p.viewed = true
+	Events.Record(evWidgetViewed, nil)
+	Loader.Post(msgView, map[string]any{})
+}
+
+// setQuery reads the page query the loader passed (through the server,
+// which dropped anything malformed): the same on the server and the
+// client, so both render alike.
+func (p *page) setQuery(q url.Values) {
+	p.theme = themeFromQuery(q)
 }
 
 func (p *page) setIsland(s string) {
@@ -115,19 +215,101 @@ func pageParams(u *url.URL) (id, locale string) {
 	return id, locale
 }
 
+// setOutcome is told by the quiz which recommendation is on screen.
+func (p *page) setOutcome(outcome string) { p.outcome = outcome }
+
+func faqID(id string) string { return "ff-faq-" + id }
+
+// onFAQToggle follows an FAQ entry opened or closed.
+func (p *page) onFAQToggle(ctx app.Context, e app.Event) {
+	src := ctx.JSSrc()
+	p.faqToggled(src.Get("dataset").Get("faq").String(), src.Get("open").Bool())
+}
+
+// faqToggled records an FAQ entry opened. The toggle event also fires when
+// go-app itself sets open, so only a change of state counts.
+func (p *page) faqToggled(id string, open bool) {
+	if open == p.faqOpen[id] {
+		return
+	}
+	faq := make(map[string]bool, len(p.faqOpen)+1)
+	for k, v := range p.faqOpen {
+		faq[k] = v
+	}
+	faq[id] = open
+	p.faqOpen = faq
+	if open {
+		Events.Record(evFAQOpened, map[string]any{"faq": id})
+	}
+}
+
+func (p *page) onCTA(ctx app.Context, _ app.Event) {
+	reportCTA(p.widget.CTA.ID, p.outcome)
+}
+
 func (p *page) Render() app.UI {
 	if p.widget == nil {
-		return app.Main().Class("ff").Body(
-			app.P().Text("This widget could not be loaded."),
-		)
+		return h(n{tag: "main", class: "ff", kids: []app.UI{h(n{tag: "p", text: "This widget could not be loaded."})}})
 	}
 	w := p.widget
-	return app.Main().Class("ff").Body(
-		app.H1().Class("ff-title").Text(w.Title),
-		app.P().Class("ff-summary").Text(w.Summary),
-		newComparison().Comparison(w.Comparison),
+	recommended := ""
+	if _, ok := w.Model(p.outcome); ok {
+		recommended = p.outcome
+	}
+	fits := make([]app.UI, len(w.Fits))
+	for i, f := range w.Fits {
+		fits[i] = section("ff-fits", f.Heading, paragraphs(f.Paragraphs)...)
+	}
+	pitfalls := make([]app.UI, 0, len(w.Pitfalls.Items)+1)
+	for _, it := range w.Pitfalls.Items {
+		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall", kids: []app.UI{
+			h(n{tag: "h3", text: it.Title}),
+			h(n{tag: "p", text: it.Text}),
+		}}))
+	}
+	if w.Pitfalls.Note != "" {
+		pitfalls = append(pitfalls, h(n{tag: "p", text: w.Pitfalls.Note}))
+	}
+	faq := make([]app.UI, len(w.FAQ.Entries))
+	for i, f := range w.FAQ.Entries {
+		attrs := []string{"data-faq", f.ID}
+		if p.faqOpen[f.ID] {
+			attrs = append(attrs, "open", "true") // never "false": it would prerender as open
+		}
+		faq[i] = h(n{tag: "details", id: faqID(f.ID), attrs: attrs, on: "toggle", handler: p.onFAQToggle, kids: []app.UI{
+			h(n{tag: "summary", text: f.Question}),
+			h(n{tag: "p", text: f.Answer}),
+		}})
+	}
+	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}, kids: []app.UI{
+		h(n{tag: "h1", class: "ff-title", text: w.Title}),
+		h(n{tag: "p", class: "ff-summary", text: w.Summary}),
+		section("ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...),
+		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}, kids: []app.UI{
+			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
+		}}),
+		newQuiz().Widget(w).Ready(p.ready).OnOutcome(p.setOutcome),
+		h(n{tag: "div", kids: fits}),
+		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
+		section("ff-next", w.NextSteps.Heading,
+			append(paragraphs(w.NextSteps.Paragraphs), newWorksheet().Widget(w).Ready(p.ready))...),
+		section("ff-faq", w.FAQ.Heading, faq...),
+		ctaLink(w, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
-		app.Raw(`<script type="application/json" id="`+islandID+`">`+p.island+`</script>`),
-	)
+		app.Raw(`<script type="application/json" id="` + islandID + `">` + p.island + `</script>`),
+	}})
+}
+
+// section is a titled part of the page.
+func section(class, heading string, body ...app.UI) app.UI {
+	return h(n{tag: "section", class: "ff-section " + class, kids: append([]app.UI{h(n{tag: "h2", text: heading})}, body...)})
+}
+
+func paragraphs(ps []string) []app.UI {
+	out := make([]app.UI, len(ps))
+	for i, s := range ps {
+		out[i] = h(n{tag: "p", text: s})
+	}
+	return out
 }

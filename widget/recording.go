@@ -2,8 +2,6 @@ package widget
 
 import (
 	"net/url"
-	"sync"
-	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
@@ -12,16 +10,12 @@ import (
 )
 
 // recording is one widget mount's event recording in the browser: the
-// sender, and the browser hooks that feed it (visibility for
-// widget_viewed, pagehide for beacons, the loader's consent and route
-// messages). It exists only on the client.
+// sender, and the browser hooks that feed it (pagehide for beacons, the
+// loader's consent and route messages). It is the widget's Recorder on the
+// client.
 type recording struct {
 	sender  *sender
 	release []func()
-
-	viewOnce sync.Once
-	viewMu   sync.Mutex
-	viewT    *time.Timer
 }
 
 // startRecording starts recording for the page at u showing w. Without a
@@ -69,8 +63,7 @@ func startRecording(u *url.URL, w *content.Widget) *recording {
 			r.sender.SetPath(p.String())
 		}
 	})
-	r.watchVisibility(win, doc.Get("body"))
-	r.Record(event.WidgetLoaded, event.Data{})
+	r.sender.Record(event.WidgetLoaded, event.Data{})
 	return r
 }
 
@@ -86,8 +79,44 @@ func validHostPath(p string) bool {
 	return len(p) > 0 && len(p) <= event.MaxPathBytes && p[0] == '/'
 }
 
-// Record queues an event.
-func (r *recording) Record(t event.Type, d event.Data) { r.sender.Record(t, d) }
+// Record implements Recorder: it turns the components' data into the
+// typed payload of the event and queues it. The server validates it again.
+func (r *recording) Record(typ string, data map[string]any) {
+	var d event.Data
+	for k, v := range data {
+		switch v := v.(type) {
+		case string:
+			switch k {
+			case "question":
+				d.Question = v
+			case "option":
+				d.Option = v
+			case "outcome":
+				d.Outcome = event.Outcome(v)
+			case "faq":
+				d.FAQ = v
+			case "cta":
+				d.CTA = v
+			}
+		case int:
+			if k == "index" {
+				d.Index = &v
+			}
+		case float64:
+			if k == "margin" {
+				d.Margin = &v
+			}
+		case []string:
+			switch k {
+			case "shared":
+				d.Shared = v
+			case "undecided":
+				d.Undecided = v
+			}
+		}
+	}
+	r.sender.Record(event.Type(typ), d)
+}
 
 // Stop removes the browser hooks and hands what is queued to beacons.
 func (r *recording) Stop() {
@@ -95,11 +124,6 @@ func (r *recording) Stop() {
 		f()
 	}
 	r.release = nil
-	r.viewMu.Lock()
-	if r.viewT != nil {
-		r.viewT.Stop()
-	}
-	r.viewMu.Unlock()
 	r.sender.FlushBeacon()
 }
 
@@ -117,46 +141,5 @@ func (r *recording) listen(target app.Value, name string, f func(app.Value)) {
 	r.release = append(r.release, func() {
 		target.Call("removeEventListener", name, fn)
 		fn.Release()
-	})
-}
-
-// watchVisibility records widget_viewed once the widget has been at least
-// half visible (half of it, or half the viewport when it is taller) for one
-// second. Inside a cross-origin iframe, IntersectionObserver's implicit
-// root is the top-level viewport, so this sees what the visitor sees.
-func (r *recording) watchVisibility(win, el app.Value) {
-	ctor := win.Get("IntersectionObserver")
-	if !ctor.Truthy() || !el.Truthy() {
-		return
-	}
-	cb := app.FuncOf(func(this app.Value, args []app.Value) any {
-		entries := args[0]
-		n := entries.Length()
-		if n == 0 {
-			return nil
-		}
-		e := entries.Index(n - 1)
-		visible := e.Get("intersectionRatio").Float() >= 0.5
-		if root := e.Get("rootBounds"); !visible && root.Truthy() {
-			visible = e.Get("intersectionRect").Get("height").Float() >= 0.5*root.Get("height").Float()
-		}
-		r.viewMu.Lock()
-		defer r.viewMu.Unlock()
-		if r.viewT != nil {
-			r.viewT.Stop()
-			r.viewT = nil
-		}
-		if visible {
-			r.viewT = time.AfterFunc(time.Second, func() {
-				r.viewOnce.Do(func() { r.Record(event.WidgetViewed, event.Data{}) })
-			})
-		}
-		return nil
-	})
-	obs := ctor.New(cb, map[string]any{"threshold": []any{0, 0.25, 0.5, 0.75, 1}})
-	obs.Call("observe", el)
-	r.release = append(r.release, func() {
-		obs.Call("disconnect")
-		cb.Release()
 	})
 }

@@ -6,7 +6,6 @@
 package fit
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/ehforge/forgefit/widget/content"
@@ -129,7 +128,7 @@ func tally(models []string, chosen []answer) result {
 		}
 	}
 	ranked := slices.Clone(models)
-	slices.SortStableFunc(ranked, func(a, b string) int { return cmp.Compare(r.scores[b], r.scores[a]) })
+	stableSort(ranked, func(a, b string) bool { return r.scores[a] > r.scores[b] })
 	if len(ranked) < 2 {
 		// Content validation requires two models; stay sane without.
 		r.outcome = content.Either
@@ -182,7 +181,7 @@ func drivers(t result, chosen []answer) []Driver {
 		ds = append(ds, d)
 	}
 	// Stable, so equal strengths keep question order.
-	slices.SortStableFunc(ds, func(a, b Driver) int { return cmp.Compare(b.Strength, a.Strength) })
+	stableSort(ds, func(a, b Driver) bool { return a.Strength > b.Strength })
 	return ds
 }
 
@@ -213,6 +212,17 @@ func flip(models []string, chosen []answer, outcome string) *Flip {
 		}
 	}
 	return best
+}
+
+// stableSort sorts s by less, keeping equal elements in order. It is an
+// insertion sort: the lists are a handful of models or answers, and
+// slices.SortStableFunc would add some 17 KB to app.wasm per element type.
+func stableSort[T any](s []T, less func(a, b T) bool) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
 }
 
 func abs(n int) int {

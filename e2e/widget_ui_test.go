@@ -1,0 +1,307 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/google/go-cmp/cmp"
+)
+
+// screenshotDir is where the suite writes its screenshots (ignored by git).
+const screenshotDir = "screenshots"
+
+// axePath is the axe-core that `make test` installs (see AXE_VERSION in the
+// Makefile).
+var axePath = filepath.Join("node_modules", "axe-core", "axe.min.js")
+
+// fullyManaged picks, per question, the option (by position) that leads to
+// "fully managed": the last option mostly, the first for accountability, so
+// that both Space and the arrow keys are exercised.
+var fullyManaged = []int{2, 2, 2, 2, 0, 2, 2}
+
+// TestQuizWithKeyboardOnly answers every fit question in the demo partner
+// page's iframe with the keyboard alone (Tab, Space, arrow keys, Enter),
+// reaches the result, and checks the recommended column is highlighted and
+// the loader was told each answer and the result.
+func TestQuizWithKeyboardOnly(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 1280, 900)
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
+	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	// Until frame.js (the loader's side) lands, stand in for it and keep
+	// what the widget tells the loader.
+	eval[bool](t, w, `window.posts = []; window.forgefitPost = (type, detail) => { posts.push({type, ...detail}); }; true`)
+
+	// From the partner's page, Tab into the widget until its start button
+	// has the focus.
+	tabUntil(t, ctx, w, `document.hasFocus() && document.activeElement.textContent === "Start the questions"`, 80)
+	key(t, ctx, kb.Enter)
+	total := eval[int](t, w, `JSON.parse(document.getElementById("forgefit-content").textContent).fit.questions.length`)
+	if total != len(fullyManaged) {
+		t.Fatalf("%d questions, the test knows answers for %d", total, len(fullyManaged))
+	}
+	for i := 0; i < total; i++ {
+		waitTrue(t, w, `document.activeElement && document.activeElement.id === "ff-q-heading"`, 5*time.Second)
+		if got, want := eval[string](t, w, `document.getElementById("ff-progress-label").textContent`), "Question "+itoa(i+1)+" of "+itoa(total); got != want {
+			t.Errorf("progress %q, want %q", got, want)
+		}
+		key(t, ctx, kb.Tab) // into the radio group: its first option, none chosen yet
+		if typ := eval[string](t, w, `document.activeElement.type`); typ != "radio" {
+			t.Fatalf("question %d: Tab from the heading focused a %q, want the first radio", i+1, typ)
+		}
+		choice := fullyManaged[i]
+		if choice == 0 {
+			key(t, ctx, " ")
+		}
+		for range choice {
+			key(t, ctx, kb.ArrowDown) // moves and checks
+		}
+		waitTrue(t, w, `[...document.querySelectorAll('input[type=radio]')].findIndex(r => r.checked) === `+itoa(choice), 3*time.Second)
+		// Next is enabled once the client has the answer.
+		waitTrue(t, w, `!document.querySelector(".ff-step .ff-primary").disabled`, 3*time.Second)
+		tabUntil(t, ctx, w, `document.activeElement.classList.contains("ff-primary") && !document.activeElement.disabled`, 4)
+		key(t, ctx, kb.Enter)
+	}
+	waitTrue(t, w, `document.activeElement && document.activeElement.id === "ff-result-heading"`, 5*time.Second)
+	if h := eval[string](t, w, `document.activeElement.textContent`); !strings.Contains(h, "Fully managed IT") {
+		t.Errorf("result heading %q, want the fully managed result", h)
+	}
+	if got := eval[string](t, w, `document.querySelector("thead th.ff-rec span").textContent`); got != "Fully managed IT" {
+		t.Errorf("highlighted column %q, want Fully managed IT", got)
+	}
+	if n := eval[int](t, w, `document.querySelectorAll("tbody td.ff-rec").length`); n != 5 {
+		t.Errorf("%d highlighted cells, want the 5 of the recommended column", n)
+	}
+	cta := eval[map[string]string](t, w, `(() => { const a = document.querySelector(".ff-result a.ff-button"); return {href: a.href, target: a.target, rel: a.rel}; })()`)
+	if want := (map[string]string{"href": "https://example.com/contact?utm_campaign=demo&utm_medium=partner&utm_source=forgefit", "target": "_blank", "rel": "noopener"}); !cmp.Equal(want, cta) {
+		t.Errorf("call to action %v, want %v", cta, want)
+	}
+
+	var posts []map[string]any
+	if err := json.Unmarshal([]byte(eval[string](t, w, `JSON.stringify(posts)`)), &posts); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i, m := range posts {
+		types = append(types, m["type"].(string))
+		if m["type"] == "answer" && m["index"] != float64(i) {
+			t.Errorf("answer %d has index %v", i, m["index"])
+		}
+	}
+	want := []string{"answer", "answer", "answer", "answer", "answer", "answer", "answer", "result"}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Errorf("messages to the loader (-want +got):\n%s", diff)
+	}
+	if last := posts[len(posts)-1]; last["outcome"] != "fully-managed" {
+		t.Errorf("result message %v, want outcome fully-managed", last)
+	}
+}
+
+// TestWidgetAccessibilityAndScreenshots runs axe-core on the table, a
+// question, the result and the worksheet in the light and dark themes (the
+// light one with a pale partner accent, to check text on it stays
+// readable), and writes screenshots at 375 and 1280 px.
+func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): `make test` installs it (make deps)", err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startProduct(t)
+	for _, tc := range []struct {
+		name, query string
+		width       int
+	}{
+		{"light-1280", "&theme=light&accent=%23f5c400", 1280},
+		{"dark-1280", "&theme=dark", 1280},
+		{"light-375", "&theme=light", 375},
+		{"dark-375", "&theme=dark&accent=%23c026d3", 375},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := newBrowser(t, tc.width, 900)
+			url := p.URL + "/w/co-managed-vs-fully-managed?partner=demo" + tc.query
+			// A headless window has a minimum width; emulate a phone's.
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(tc.width), 900), chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
+			waitTrue(t, ctx, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+			eval[bool](t, ctx, string(axe)+";true")
+
+			if got := eval[int](t, ctx, `window.innerWidth`); got != tc.width {
+				t.Errorf("viewport %d px wide, want %d", got, tc.width)
+			}
+			// axe is wired up and finds things: an unlabelled input fails.
+			canary := `axe.run(document.body.appendChild(Object.assign(document.createElement("div"), {innerHTML: "<input>"})), {runOnly: ["label"]}).then(r => r.violations.length)`
+			if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](canary, chromedp.EvalAwaitPromise)); err != nil || n != 1 {
+				t.Fatalf("axe on an unlabelled input: %d violations, %v; want 1", n, err)
+			}
+			eval[bool](t, ctx, `document.body.lastElementChild.remove(), true`)
+			checkAxe(t, ctx, "the comparison table", "table.ff-comparison")
+			shot(t, ctx, tc.name+"-start")
+
+			click(t, ctx, `.ff-fit .ff-primary`)
+			waitTrue(t, ctx, `!!document.getElementById("ff-q-heading")`, 5*time.Second)
+			click(t, ctx, `.ff-option input`) // the first option
+			checkAxe(t, ctx, "a question", ".ff-fit")
+			shot(t, ctx, tc.name+"-question")
+			for i := 0; !eval[bool](t, ctx, `!!document.getElementById("ff-result-heading")`); i++ {
+				if i == 10 {
+					t.Fatal("no result after 10 questions")
+				}
+				click(t, ctx, `.ff-option input`)
+				waitTrue(t, ctx, `!document.querySelector(".ff-step .ff-primary").disabled`, 3*time.Second)
+				heading := eval[string](t, ctx, `document.getElementById("ff-q-heading").textContent`)
+				click(t, ctx, `.ff-step .ff-primary`)
+				waitTrue(t, ctx, `!document.getElementById("ff-q-heading") || document.getElementById("ff-q-heading").textContent !== `+jsString(heading), 3*time.Second)
+			}
+			checkAxe(t, ctx, "the result", ".ff-fit")
+			checkAxe(t, ctx, "the highlighted table", "table.ff-comparison")
+
+			// Share patching: the worksheet flags it.
+			eval[bool](t, ctx, `(() => { const s = document.getElementById("ff-ws-patching"); s.value = "shared"; s.dispatchEvent(new Event("change")); return true })()`)
+			waitTrue(t, ctx, `document.querySelector(".ff-ws-row.ff-risk label").textContent.includes("Patching")`, 5*time.Second)
+			checkAxe(t, ctx, "the worksheet", ".ff-worksheet")
+			shot(t, ctx, tc.name+"-result")
+		})
+	}
+}
+
+// TestWorksheetCopies copies the worksheet: inside a cross-site iframe the
+// clipboard may be refused, so either "Copied" shows or the text is shown,
+// selected, to copy by hand.
+func TestWorksheetCopies(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 1280, 900)
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
+	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	click(t, w, `.ff-worksheet .ff-button`)
+	waitTrue(t, w, `document.querySelector(".ff-copied").textContent === "Copied" || !!document.getElementById("ff-ws-text")`, 5*time.Second)
+	if eval[bool](t, w, `!!document.getElementById("ff-ws-text")`) {
+		text := eval[string](t, w, `document.getElementById("ff-ws-text").value`)
+		if !strings.Contains(text, "Patching: Not decided (!)") {
+			t.Errorf("fallback text lacks the flagged patching line:\n%s", text)
+		}
+	}
+}
+
+func checkAxe(t *testing.T, ctx context.Context, what, selector string) {
+	t.Helper()
+	js := `axe.run(document.querySelector(` + jsString(selector) + `), {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))))`
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe on %s: %v", what, err)
+	}
+	if out != "[]" {
+		t.Errorf("axe violations on %s: %s", what, out)
+	}
+}
+
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(screenshotDir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(path)
+	t.Logf("screenshot: %s", abs)
+}
+
+func click(t *testing.T, ctx context.Context, selector string) {
+	t.Helper()
+	if !eval[bool](t, ctx, `(() => { const e = document.querySelector(`+jsString(selector)+`); if (!e) return false; e.click(); return true })()`) {
+		t.Fatalf("nothing to click at %s", selector)
+	}
+}
+
+// key sends one key press to the page (to the focused element, in whichever
+// frame it is).
+func key(t *testing.T, ctx context.Context, k string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(k)); err != nil {
+		t.Fatalf("key %q: %v", k, err)
+	}
+}
+
+// tabUntil presses Tab in page until cond holds in frame, at most n times.
+func tabUntil(t *testing.T, page, frame context.Context, cond string, n int) {
+	t.Helper()
+	for range n {
+		key(t, page, kb.Tab)
+		if ok, err := chromedp.Run(frame, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("%s still false after %d Tabs; focus is on %s", cond, n,
+		eval[string](t, frame, `document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "nothing"`))
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// TestChoicesBeforeTheClientAreKept makes the wasm slow to arrive, sets a
+// worksheet owner and opens an FAQ entry on the prerendered page meanwhile,
+// and checks the client keeps both when it takes over (it replaces the
+// prerendered page rather than hydrating it).
+func TestChoicesBeforeTheClientAreKept(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 1280, 900)
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	slow := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{
+		URLPattern: p.URL + "/web/*", Latency: 2000, DownloadThroughput: 400_000, UploadThroughput: -1,
+	}}}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, slow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: p.URL + "/w/co-managed-vs-fully-managed?partner=demo"}); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, `!!document.getElementById("ff-ws-patching") && !!document.getElementById("ff-faq-small-business")`, 10*time.Second)
+	eval[bool](t, ctx, `(() => {
+		const s = document.getElementById("ff-ws-patching"); s.value = "msp"; s.dispatchEvent(new Event("change", {bubbles: true}));
+		document.getElementById("ff-faq-small-business").open = true;
+		return true })()`)
+	if eval[bool](t, ctx, `document.documentElement.dataset.forgefitReady === "true"`) {
+		t.Fatal("the client was ready before the test could act on the prerendered page; slow the wasm down more")
+	}
+	waitTrue(t, ctx, `document.documentElement.dataset.forgefitReady === "true"`, 60*time.Second)
+	if v := eval[string](t, ctx, `document.getElementById("ff-ws-patching").value`); v != "msp" {
+		t.Errorf("patching owner after the client took over: %q, want msp", v)
+	}
+	if eval[bool](t, ctx, `document.getElementById("ff-ws-patching").closest("li").classList.contains("ff-risk")`) {
+		t.Error("the client's worksheet does not know patching is owned by the MSP")
+	}
+	if !eval[bool](t, ctx, `document.getElementById("ff-faq-small-business").open`) {
+		t.Error("the FAQ entry opened before the client took over is closed")
+	}
+}

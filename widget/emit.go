@@ -1,0 +1,76 @@
+package widget
+
+import (
+	"math"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Recorder receives the widget's interaction events: the types and data keys
+// of DESIGN.md's Events table ("question_answered" with "question",
+// "option" and "index", and so on). The browser-side sender of
+// widget/event implements it; until it does, Events discards them. The
+// widget may hand the same data to the Loader: neither may change it.
+type Recorder interface {
+	Record(typ string, data map[string]any)
+}
+
+// Events is where the widget records interactions. It is set once, before
+// the app starts; tests replace it to observe what the widget records.
+var Events Recorder = discard{}
+
+type discard struct{}
+
+func (discard) Record(string, map[string]any) {}
+
+// Messenger passes a message to the loader on the partner's page, which
+// re-emits it as a forgefit:* host event.
+type Messenger interface {
+	Post(typ string, detail map[string]any)
+}
+
+// Loader is where the widget sends its messages for the loader. By default
+// that is window.forgefitPost, which frame.js (loaded before the wasm)
+// defines; without it the messages are dropped.
+var Loader Messenger = framePost{}
+
+type framePost struct{}
+
+func (framePost) Post(typ string, detail map[string]any) {
+	if app.IsServer {
+		return
+	}
+	post := app.Window().Get("forgefitPost")
+	if !post.Truthy() {
+		return
+	}
+	// detail holds strings, ints and float64s only: syscall/js converts
+	// those (and would panic on a []string).
+	app.Window().Call("forgefitPost", typ, detail)
+}
+
+// The event types the widget records (widget/event's vocabulary).
+const (
+	evWidgetViewed        = "widget_viewed"
+	evQuizStarted         = "quiz_started"
+	evQuizRestarted       = "quiz_restarted"
+	evQuestionAnswered    = "question_answered"
+	evQuizCompleted       = "quiz_completed"
+	evRecommendationShown = "recommendation_shown"
+	evFAQOpened           = "faq_opened"
+	evWorksheetCompleted  = "worksheet_completed"
+	evCTAClicked          = "cta_clicked"
+)
+
+// The message types the widget sends the loader.
+const (
+	msgReady  = "ready"
+	msgView   = "view"
+	msgAnswer = "answer"
+	msgResult = "result"
+	msgCTA    = "cta"
+)
+
+// roundMargin keeps three decimals of a margin: enough for stats, and
+// stable across float formatting.
+func roundMargin(m float64) float64 { return math.Round(m*1000) / 1000 }

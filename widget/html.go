@@ -1,0 +1,73 @@
+package widget
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// The widget builds its elements with app.Elem rather than go-app's typed
+// constructors (app.Div, app.Button, ...): each typed element brings its own
+// set of methods into app.wasm, and the widget must stay within 60 KB
+// (brotli) of a go-app hello world. These helpers also keep each call site
+// short, which keeps the generated code small.
+//
+// Boolean attributes need care: go-app writes Attr(name, false) as
+// name="false", which HTML reads as true. Set them only to true on the
+// server.
+
+// button is a button of type "button" labelled label; a nil onClick
+// disables it.
+func button(class, label string, onClick app.EventHandler) app.UI {
+	if onClick == nil {
+		return h(n{tag: "button", class: class, text: label, attrs: []string{"type", "button", "disabled", "true"}})
+	}
+	return h(n{tag: "button", class: class, text: label, attrs: []string{"type", "button"}, on: "click", handler: onClick})
+}
+
+// fill is content.Expand without strings.Replacer, which would add some
+// 20 KB to app.wasm: vars are pairs of a placeholder name and its value.
+func fill(template string, vars ...string) string {
+	for i := 0; i+1 < len(vars); i += 2 {
+		template = strings.ReplaceAll(template, "{"+vars[i]+"}", vars[i+1])
+	}
+	return template
+}
+
+// n describes one element for h. Building elements from a struct rather
+// than chaining go-app's methods makes fewer calls, and in Go's wasm code
+// generation calls are what cost bytes.
+type n struct {
+	tag, class, id, text string
+	// attrs are name, value pairs. A boolean attribute is "true"; never
+	// "false" in anything the server renders (see el).
+	attrs []string
+	kids  []app.UI
+	// on is an event that handler handles.
+	on      string
+	handler app.EventHandler
+}
+
+// h builds the element x describes.
+func h(x n) app.UI {
+	e := app.Elem(x.tag)
+	if x.class != "" {
+		e = e.Class(x.class)
+	}
+	if x.id != "" {
+		e = e.ID(x.id)
+	}
+	for i := 0; i+1 < len(x.attrs); i += 2 {
+		e = e.Attr(x.attrs[i], x.attrs[i+1])
+	}
+	if x.on != "" {
+		e = e.On(x.on, x.handler)
+	}
+	if x.text != "" {
+		return e.Text(x.text)
+	}
+	if len(x.kids) > 0 {
+		e = e.Body(x.kids...)
+	}
+	return e
+}

@@ -1,0 +1,64 @@
+package widget
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestThemeFromQuery(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  theme
+	}{
+		{"", theme{Scheme: "auto"}},
+		{"theme=dark", theme{Scheme: "dark"}},
+		{"theme=light&accent=%23FC0", theme{Scheme: "light", Accent: "#ffcc00", OnAccent: "#000000"}},
+		{"accent=%231f4e79", theme{Scheme: "auto", Accent: "#1f4e79", OnAccent: "#ffffff"}},
+		{"theme=purple&accent=red", theme{Scheme: "auto"}},
+		{"accent=%23abcd", theme{Scheme: "auto"}},
+		{"accent=%22%3E%3Cscript%3E", theme{Scheme: "auto"}},
+		{"accent=%23ggg", theme{Scheme: "auto"}},
+	} {
+		q, _ := url.ParseQuery(tc.query)
+		if diff := cmp.Diff(tc.want, themeFromQuery(q)); diff != "" {
+			t.Errorf("themeFromQuery(%q) (-want +got):\n%s", tc.query, diff)
+		}
+	}
+}
+
+// TestTextOnAccentIsReadable checks that text on any accent a partner can
+// choose reaches WCAG AA's 4.5:1.
+func TestTextOnAccentIsReadable(t *testing.T) {
+	worst := 21.0
+	for r := 0; r < 256; r += 15 {
+		for g := 0; g < 256; g += 15 {
+			for b := 0; b < 256; b += 15 {
+				bg := fmt.Sprintf("#%02x%02x%02x", r, g, b)
+				c := contrast(bg, textOn(bg))
+				worst = min(worst, c)
+				if c < 4.5 {
+					t.Fatalf("text %s on %s: contrast %.2f, want at least 4.5", textOn(bg), bg, c)
+				}
+			}
+		}
+	}
+	t.Logf("lowest contrast of text on an accent: %.2f", worst)
+}
+
+func TestLinearTable(t *testing.T) {
+	for i, got := range srgbToLinear {
+		v := float64(i) / 255
+		if v <= 0.04045 {
+			v /= 12.92
+		} else {
+			v = math.Pow((v+0.055)/1.055, 2.4)
+		}
+		if want := uint16(math.Round(v * 65535)); got != want {
+			t.Errorf("srgbToLinear[%d] = %d, want %d", i, got, want)
+		}
+	}
+}
