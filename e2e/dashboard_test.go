@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -45,5 +47,22 @@ func TestDashboardShowsWhatABrowserJustDid(t *testing.T) {
 	}
 	if !eval[bool](t, ctx, `document.body.textContent.includes("UTC")`) {
 		t.Error("the dashboard does not say its days are UTC")
+	}
+
+	// Accessible and readable on a laptop and on a phone.
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): `make test` installs it (make deps)", err)
+	}
+	eval[bool](t, ctx, string(axe)+";true")
+	for _, width := range []int64{1280, 375} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, ctx, fmt.Sprintf("the dashboard at %d px", width), "body")
+		if over := eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`); over {
+			t.Errorf("at %d px the dashboard scrolls sideways", width)
+		}
+		shot(t, ctx, fmt.Sprintf("dashboard-%d", width))
 	}
 }

@@ -3,8 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget/event"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +44,8 @@ func TestQuizWithKeyboardOnly(t *testing.T) {
 	}
 	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
 	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
-	// Until frame.js (the loader's side) lands, stand in for it and keep
-	// what the widget tells the loader.
+	// Keep what the widget tells the loader (frame.js would post it to
+	// the partner's page).
 	eval[bool](t, w, `window.posts = []; window.forgefitPost = (type, detail) => { posts.push({type, ...detail}); }; true`)
 
 	// From the partner's page, Tab into the widget until its start button
@@ -93,19 +97,54 @@ func TestQuizWithKeyboardOnly(t *testing.T) {
 	if err := json.Unmarshal([]byte(eval[string](t, w, `JSON.stringify(posts)`)), &posts); err != nil {
 		t.Fatal(err)
 	}
-	var types []string
-	for i, m := range posts {
-		types = append(types, m["type"].(string))
-		if m["type"] == "answer" && m["index"] != float64(i) {
-			t.Errorf("answer %d has index %v", i, m["index"])
+	// The quiz's messages, in order; "view" comes whenever the widget has
+	// been half visible for a second, so it is left out of the order.
+	var msgTypes []string
+	var quizPosts []map[string]any
+	for _, m := range posts {
+		if m["type"] == "view" {
+			continue
+		}
+		quizPosts = append(quizPosts, m)
+		msgTypes = append(msgTypes, m["type"].(string))
+		if m["type"] == "answer" && m["index"] != float64(len(quizPosts)-1) {
+			t.Errorf("answer %d has index %v", len(quizPosts)-1, m["index"])
 		}
 	}
 	want := []string{"answer", "answer", "answer", "answer", "answer", "answer", "answer", "result"}
-	if diff := cmp.Diff(want, types); diff != "" {
+	if diff := cmp.Diff(want, msgTypes); diff != "" {
 		t.Errorf("messages to the loader (-want +got):\n%s", diff)
 	}
-	if last := posts[len(posts)-1]; last["outcome"] != "fully-managed" {
+	if last := quizPosts[len(quizPosts)-1]; last["outcome"] != "fully-managed" {
 		t.Errorf("result message %v, want outcome fully-managed", last)
+	}
+
+	// The same answers reached the store as events.
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+		return slices.Contains(types(evs), event.RecommendationShown)
+	})
+	var answered []string
+	for _, e := range evs {
+		switch e.Type {
+		case event.QuestionAnswered:
+			answered = append(answered, fmt.Sprintf("%d:%s", *e.Data.Index, e.Data.Question))
+		case event.QuizCompleted, event.RecommendationShown:
+			if e.Data.Outcome != event.FullyManaged || e.Data.Margin == nil {
+				t.Errorf("%s stored with outcome %q margin %v", e.Type, e.Data.Outcome, e.Data.Margin)
+			}
+		}
+	}
+	var wantAnswered []string
+	for i, q := range eval[[]string](t, w, `JSON.parse(document.getElementById("forgefit-content").textContent).fit.questions.map(q => q.id)`) {
+		wantAnswered = append(wantAnswered, fmt.Sprintf("%d:%s", i, q))
+	}
+	if diff := cmp.Diff(wantAnswered, answered); diff != "" {
+		t.Errorf("question_answered events in the store (-want +got):\n%s", diff)
+	}
+	for _, typ := range []event.Type{event.WidgetLoaded, event.QuizStarted, event.QuizCompleted} {
+		if !slices.Contains(types(evs), typ) {
+			t.Errorf("no %s event stored", typ)
+		}
 	}
 }
 

@@ -163,7 +163,7 @@ func (p *page) watchView(ctx app.Context) {
 	}
 	p.onSeen = app.FuncOf(func(_ app.Value, args []app.Value) any {
 		entries := args[0]
-		visible := entries.Index(entries.Length()-1).Get("intersectionRatio").Float() >= 0.5
+		visible := halfVisible(entries.Index(entries.Length() - 1))
 		ctx.Dispatch(func(ctx app.Context) {
 			p.visible = visible
 			if visible && !p.viewed {
@@ -172,8 +172,26 @@ func (p *page) watchView(ctx app.Context) {
 		})
 		return nil
 	})
-	p.observer = io.New(p.onSeen, map[string]any{"threshold": []any{0, 0.5, 1}})
+	p.observer = io.New(p.onSeen, map[string]any{"threshold": []any{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1}})
 	p.observer.Call("observe", main)
+}
+
+// halfVisible reports whether an intersection entry shows at least half
+// the widget, or, for a widget taller than the screen, at least half a
+// screen of it. Inside a cross-origin iframe the observer's root is the
+// top-level viewport but its size (rootBounds) is withheld, so the screen's
+// height stands in for it.
+func halfVisible(e app.Value) bool {
+	if e.Get("intersectionRatio").Float() >= 0.5 {
+		return true
+	}
+	seen := e.Get("intersectionRect").Get("height").Float()
+	tall := e.Get("boundingClientRect").Get("height").Float()
+	screen := app.Window().Get("screen").Get("availHeight").Float()
+	if root := e.Get("rootBounds"); root.Truthy() {
+		screen = root.Get("height").Float()
+	}
+	return seen > 0 && seen >= 0.5*min(tall, screen)
 }
 
 func (p *page) reportView(ctx app.Context) {
