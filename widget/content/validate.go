@@ -4,25 +4,48 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 )
 
-// idPattern is what every id in content looks like: ids travel in URLs and
-// events, so they are short, lowercase and safe anywhere.
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-
-// localePattern accepts BCP 47 tags of the simple kind we serve: "en", "de",
-// "pt-br".
-var localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
-
 // ValidID reports whether s is a well-formed id of a widget or of anything in
-// one.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+// one: ids travel in URLs and events, so they are short, lowercase and safe
+// anywhere (^[a-z0-9][a-z0-9-]{0,63}$). The checks here are loops rather
+// than regular expressions, which the wasm would compile at every start.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(lower(c) || digit(c) || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidLocale reports whether s is a well-formed locale tag (lowercase).
-func ValidLocale(s string) bool { return localePattern.MatchString(s) }
+// ValidLocale reports whether s is a well-formed locale tag of the simple,
+// lowercase kind we serve: "en", "de", "pt-br" (^[a-z]{2,3}(-[a-z0-9]{2,8})?$).
+func ValidLocale(s string) bool {
+	lang, region, hasRegion := strings.Cut(s, "-")
+	if len(lang) < 2 || len(lang) > 3 || (hasRegion && (len(region) < 2 || len(region) > 8)) {
+		return false
+	}
+	for i := 0; i < len(lang); i++ {
+		if !lower(lang[i]) {
+			return false
+		}
+	}
+	for i := 0; i < len(region); i++ {
+		if !lower(region[i]) && !digit(region[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lower(c byte) bool { return 'a' <= c && c <= 'z' }
+func digit(c byte) bool { return '0' <= c && c <= '9' }
 
 // Validate checks one widget's content and returns every problem found, each
 // naming the field, so a content author can fix a file in one pass.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -253,11 +252,22 @@ func validToken(s string) bool {
 	return true
 }
 
-var localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
-
 // ValidLocale reports whether s is a lowercase locale tag of the kind the
-// content uses: "en", "de", "pt-br".
-func ValidLocale(s string) bool { return localePattern.MatchString(s) }
+// content uses: "en", "de", "pt-br" (^[a-z]{2,3}(-[a-z0-9]{2,8})?$), checked
+// with loops rather than a regular expression the wasm would compile at
+// start.
+func ValidLocale(s string) bool {
+	lang, region, hasRegion := strings.Cut(s, "-")
+	if len(lang) < 2 || len(lang) > 3 || (hasRegion && (len(region) < 2 || len(region) > 8)) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || i >= len(lang) && ('0' <= c && c <= '9' || i == len(lang))) {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidUUIDv7 reports whether s is a UUID of version 7 (RFC 9562) in its
 // canonical lowercase form. One spelling per id keeps deduplication exact.
