@@ -181,6 +181,7 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	}
 	go srv.RunRetention(ctx, time.Duration(cfg.retentionDays)*24*time.Hour, time.Hour)
+	go srv.WarmStats(ctx)
 	go reloadPartnersOnHangup(ctx, srv, loadPartners, log)
 
 	servers := []*http.Server{newHTTPServer(cfg.addr, srv, log)}

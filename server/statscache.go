@@ -112,3 +112,20 @@ func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.T
 	c.mu.Unlock()
 	return p, nil
 }
+
+// WarmStats reads the closed months and days of the last year for all
+// partners into the cache, in the background at start, so marketing's
+// first dashboard view does not pay for a year of rollups (about 5 s with
+// 10 million events on two cores). Per-partner reads are quick cold.
+func (s *Server) WarmStats(ctx context.Context) {
+	began := time.Now()
+	to := Day(s.now())
+	q := statsQuery{from: to.AddDate(0, 0, -(maxStatsDays - 1)), to: to}
+	if _, err := s.statsParts(ctx, q); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("warming the stats cache failed", "err", err)
+		}
+		return
+	}
+	s.log.Info("stats cache warm", "took", time.Since(began).Round(time.Millisecond))
+}

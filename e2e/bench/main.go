@@ -227,7 +227,7 @@ func statsFiguresFor(ctx context.Context, cfg config, p *product, work, partnerO
 		d = 500 * time.Millisecond
 	}
 	if cfg.statsDB == "" {
-		return statsFigures(ctx, p, false, d)
+		return append(statsFigures(ctx, p, false, d), notAvailable("stats seeding rate (events)", "", "needs the seeded database: -stats-db"))
 	}
 	sp, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "stats"), cfg.statsDB, partnerOrigin)
 	if err != nil {

@@ -28,11 +28,8 @@ func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Du
 	case !seeded:
 		why = "needs the seeded database: -stats-db"
 	}
-	// The seeding rate belongs to the dashboard issue's seeder, which the
-	// bench does not run yet.
-	seeding := notAvailable("stats seeding rate", "", "the seeder is not in the bench yet")
 	if why != "" {
-		return []Figure{notAvailable(names[0], budget, why), notAvailable(names[1], budget, why), seeding}
+		return []Figure{notAvailable(names[0], budget, why), notAvailable(names[1], budget, why)}
 	}
 	var figs []Figure
 	for i, days := range []int{30, 365} {
@@ -44,18 +41,24 @@ func statsFigures(ctx context.Context, p *product, seeded bool, duration time.Du
 			continue
 		}
 		f := budgetMax(names[i], quantile(lat, 0.95), "ms", 100, budget)
-		f.Note = fmt.Sprintf("p50 %.2f ms over %d requests, one at a time", quantile(lat, 0.5), len(lat))
+		// The server warms its cache of closed months and days at start;
+		// a request that finds it cold reads them from the rollups.
+		f.Note = fmt.Sprintf("p50 %.2f ms over %d requests, one at a time, all partners; the first took %.0f ms",
+			quantile(lat, 0.5), len(lat), lat[0])
 		figs = append(figs, f)
 	}
-	return append(figs, seeding)
+	return figs
 }
 
-// timeGets GETs u one request at a time for up to d (at most 1,000
-// requests) and returns the latencies in ms.
+// timeGets GETs u one request at a time for d, and at least minGets times
+// (a cold first read may take longer than d), but never more than 1,000
+// requests or a minute, and returns the latencies in ms.
 func timeGets(ctx context.Context, u, token string, d time.Duration) ([]float64, error) {
+	const minGets = 20
 	var lat []float64
-	stop := time.Now().Add(d)
-	for len(lat) < 1000 && time.Now().Before(stop) && ctx.Err() == nil {
+	began := time.Now()
+	for len(lat) < 1000 && ctx.Err() == nil && time.Since(began) < time.Minute &&
+		(len(lat) < minGets || time.Since(began) < d) {
 		t0 := time.Now()
 		status, _, _, err := fetchAuth(u, token)
 		if err != nil {
