@@ -1,8 +1,10 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -379,4 +381,43 @@ func (r *Rollup) AddCount(c Count) error {
 		add(m, Split{event.Type(p[0]), p[1]}, c.N)
 	}
 	return nil
+}
+
+// RollupSet assembles the rollups an engine reads from its two tables: one
+// row per day x partner x widget, then that day's counts.
+type RollupSet struct {
+	byKey map[RollupKey]*Rollup
+	out   []*Rollup
+}
+
+// AddDay adds the rollup of k, whose newest event was received at newest.
+func (s *RollupSet) AddDay(k RollupKey, newest time.Time) {
+	if s.byKey == nil {
+		s.byKey = map[RollupKey]*Rollup{}
+	}
+	r := NewRollup(k)
+	r.Newest = newest.UTC()
+	s.byKey[k] = r
+	s.out = append(s.out, r)
+}
+
+// AddCount adds one count to the rollup of k, which AddDay must have added.
+func (s *RollupSet) AddCount(k RollupKey, c Count) error {
+	r := s.byKey[k]
+	if r == nil {
+		return fmt.Errorf("rollup %v has counts but no day row", k)
+	}
+	return r.AddCount(c)
+}
+
+// Sorted returns the rollups sorted by day, partner and widget.
+func (s *RollupSet) Sorted() []Rollup {
+	slices.SortFunc(s.out, func(a, b *Rollup) int {
+		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Widget, b.Widget))
+	})
+	rollups := make([]Rollup, len(s.out))
+	for i, r := range s.out {
+		rollups[i] = *r
+	}
+	return rollups
 }

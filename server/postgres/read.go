@@ -1,12 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,17 +31,13 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	byKey := map[server.RollupKey]*server.Rollup{}
-	var out []*server.Rollup
+	var set server.RollupSet
 	rows, _ := tx.Query(ctx, `SELECT partner, widget, day, newest FROM rollup_days`+where, args...)
 	var k server.RollupKey
 	var newest time.Time
 	_, err = pgx.ForEachRow(rows, []any{&k.Partner, &k.Widget, &k.Day, &newest}, func() error {
 		k.Day = k.Day.UTC()
-		r := server.NewRollup(k)
-		r.Newest = newest.UTC()
-		byKey[k] = r
-		out = append(out, r)
+		set.AddDay(k, newest)
 		return nil
 	})
 	if err != nil {
@@ -55,23 +47,12 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 	var c server.Count
 	_, err = pgx.ForEachRow(rows, []any{&k.Partner, &k.Widget, &k.Day, &c.Metric, &c.Key, &c.N}, func() error {
 		k.Day = k.Day.UTC()
-		r := byKey[k]
-		if r == nil {
-			return fmt.Errorf("rollup %v has counts but no day row", k)
-		}
-		return r.AddCount(c)
+		return set.AddCount(k, c)
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b *server.Rollup) int {
-		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Widget, b.Widget))
-	})
-	rollups := make([]server.Rollup, len(out))
-	for i, r := range out {
-		rollups[i] = *r
-	}
-	return rollups, nil
+	return set.Sorted(), nil
 }
 
 // Events returns stored events in the order of their seq. Several writers

@@ -1,11 +1,8 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,9 +25,16 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 		where += ` AND d.widget = ?`
 		args = append(args, q.Widget)
 	}
-	byKey := map[server.RollupKey]*server.Rollup{}
-	var out []*server.Rollup
-	err := query(ctx, s.r, `SELECT partner, widget, day, newest FROM rollup_days d`+where, args, func(rows *sql.Rows) error {
+	// Both reads in one read transaction: WAL gives it one snapshot, so a
+	// write committing in between cannot show counts whose day row the
+	// first read did not see.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var set server.RollupSet
+	err = query(ctx, tx, `SELECT partner, widget, day, newest FROM rollup_days d`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
 		var newest int64
@@ -42,16 +46,13 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 			return err
 		}
 		k.Day = d
-		r := server.NewRollup(k)
-		r.Newest = time.UnixMicro(newest).UTC()
-		byKey[k] = r
-		out = append(out, r)
+		set.AddDay(k, time.UnixMicro(newest))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = query(ctx, s.r, `SELECT r.partner, r.widget, r.day, r.metric, r.key, r.n FROM rollup_days d
+	err = query(ctx, tx, `SELECT r.partner, r.widget, r.day, r.metric, r.key, r.n FROM rollup_days d
 		JOIN rollups r ON r.partner = d.partner AND r.widget = d.widget AND r.day = d.day`+where, args, func(rows *sql.Rows) error {
 		var k server.RollupKey
 		var day string
@@ -64,23 +65,12 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 			return err
 		}
 		k.Day = d
-		r := byKey[k]
-		if r == nil {
-			return fmt.Errorf("rollup %v has counts but no day row", k)
-		}
-		return r.AddCount(c)
+		return set.AddCount(k, c)
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b *server.Rollup) int {
-		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Widget, b.Widget))
-	})
-	rollups := make([]server.Rollup, len(out))
-	for i, r := range out {
-		rollups[i] = *r
-	}
-	return rollups, nil
+	return set.Sorted(), nil
 }
 
 // Events returns stored events in the order they were stored.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Visitors", testVisitors},
 		{"Retention", testRetention},
 		{"Durable", testDurable},
+		{"ReadsDuringWrites", testReadsDuringWrites},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}
@@ -571,5 +572,39 @@ func testDurable(t *testing.T, open Open) {
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
+	}
+}
+
+// testReadsDuringWrites reads rollups while writes keep adding new days
+// and partners: a read must see each rollup whole (its day row and its
+// counts from one snapshot), never fail on one half-written.
+func testReadsDuringWrites(t *testing.T, open Open) {
+	s := opened(t, open)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 60 {
+			b := newBatch(fmt.Sprintf("p%02d", i), "w", day0.AddDate(0, 0, i%20), everyType(day0)...)
+			if _, err := s.Write(context.Background(), []server.Batch{b}); err != nil {
+				t.Errorf("write %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	reads := 0
+	for {
+		select {
+		case <-done:
+			if reads == 0 {
+				t.Error("no read ran while the writes did")
+			}
+			checkRollups(t, s)
+			return
+		default:
+		}
+		if _, err := s.Rollups(context.Background(), everyYear); err != nil {
+			t.Fatalf("read %d during writes: %v", reads, err)
+		}
+		reads++
 	}
 }
