@@ -28,6 +28,10 @@ type Store struct {
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
+	// lastSeq reads the highest seq stored; prepared once, as each write
+	// asks it.
+	lastSeq *sql.Stmt
+	args    []any // the writer's arguments, reused from write to write
 }
 
 // BusyTimeoutMillis is how long a connection waits for another process's
@@ -91,6 +95,9 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
+	if s.lastSeq != nil {
+		s.lastSeq.Close()
+	}
 	var rerr error
 	if s.r != nil {
 		rerr = s.r.Close()
