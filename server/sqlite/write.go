@@ -141,7 +141,31 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
 	}
+	s.rememberVisitors(visitors)
 	return receipts, nil
+}
+
+// maxCountedVisitors bounds Store.counted: some 150 bytes a visitor, so
+// at most about 8 MB.
+const maxCountedVisitors = 50_000
+
+// rememberVisitors keeps the visitors a committed write knows have a
+// counted event on their day, so the next writes need not ask SQLite
+// again: a widget view sends several batches, and all but the first would
+// otherwise look their visitor up. Only committed facts are kept, and they
+// stay true: retention never deletes events of the last MinRetention. The
+// set is emptied when full, which costs only lookups. The caller holds
+// s.wmu.
+func (s *Store) rememberVisitors(visitors map[visitorKey]bool) {
+	for k, known := range visitors {
+		if !known {
+			continue
+		}
+		if len(s.counted) >= maxCountedVisitors {
+			clear(s.counted)
+		}
+		s.counted[k] = true
+	}
 }
 
 // visitorKey is a visitor on one day of one partner's widget.
@@ -162,6 +186,10 @@ func newVisitorKey(b *server.Batch) (visitorKey, bool) {
 func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visitorKey]bool) error {
 	keys := make([]visitorKey, 0, len(visitors))
 	for k := range visitors {
+		if s.counted[k] {
+			visitors[k] = true
+			continue
+		}
 		keys = append(keys, k)
 	}
 	return s.chunks(ctx, tx, len(keys), selectVisitors, func(st *sql.Stmt, from, to int) error {
