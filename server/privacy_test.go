@@ -107,6 +107,23 @@ func TestIsCrawler(t *testing.T) {
 	}
 }
 
+// TestIsCrawlerAgreesWithPattern checks isCrawler's fast path against
+// crawlerPattern itself.
+func TestIsCrawlerAgreesWithPattern(t *testing.T) {
+	agents := []string{
+		"Googlebot", "googlebot/2.1", "AdsBot-Google", "bot", "BOT_x", "robots", "Abbot9", "a bot.", "bot/",
+		"Mozilla/5.0 (compatible; YandexBot/3.0)", "Crawler", "SPIDER", "Slurp", "BingPreview/1.0b",
+		"facebookexternalhit/1.1", "HeadlessChrome/120", "Chrome-Lighthouse", "Pingdom.com_bot", "UptimeRobot/2.0",
+		"curl/8.0", "curl", "Wget/1.21", "Go-http-client/1.1", "Mozilla/5.0 Chrome/131.0",
+		"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", "spıder", "Krawl", "cräwl bot", "ſpider",
+	}
+	for _, ua := range agents {
+		if got, want := isCrawler(ua), crawlerPattern.MatchString(ua); got != want {
+			t.Errorf("isCrawler(%q) = %v, crawlerPattern says %v", ua, got, want)
+		}
+	}
+}
+
 // memorySalts is a VisitorSalts in memory, as a database shared by
 // several servers would keep them.
 type memorySalts struct {

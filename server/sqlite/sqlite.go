@@ -28,6 +28,13 @@ type Store struct {
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
+	// lastSeq reads the highest seq stored; prepared once, as each write
+	// asks it.
+	lastSeq *sql.Stmt
+	args    []any // the writer's arguments, reused from write to write
+	// counted are visitors known to have a counted event on their day
+	// (see rememberVisitors).
+	counted map[visitorKey]bool
 }
 
 // BusyTimeoutMillis is how long a connection waits for another process's
@@ -55,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w, stmts: map[[2]int]*sql.Stmt{}}
+	s := &Store{w: w, stmts: map[[2]int]*sql.Stmt{}, counted: map[visitorKey]bool{}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
@@ -91,6 +98,9 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
+	if s.lastSeq != nil {
+		s.lastSeq.Close()
+	}
 	var rerr error
 	if s.r != nil {
 		rerr = s.r.Close()

@@ -20,21 +20,30 @@ const (
 
 var statements = map[statement]struct {
 	head  string
-	width int // placeholders per row
+	width int    // placeholders per row
+	row   string // one row's values; "" is width plain placeholders
 	tail  string
 }{
+	// Optional text that is absent is bound as NULL and stored as '':
+	// the driver copies every text value into C memory and frees it after
+	// the statement, a NULL costs nothing, and most of an event's text
+	// columns are empty.
 	insertEvents: {`INSERT INTO events (partner, event_id, type, at, received_at, day, widget, view,
 		locale, content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign,
 		utm_term, utm_content, question_id, option_id, question_index, outcome, margin, faq_id,
 		shared, undecided, cta_id, visitor, test, bot) VALUES `, 29,
+		`(?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), ?, coalesce(?, ''),
+		coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''),
+		coalesce(?, ''), coalesce(?, ''), ?, coalesce(?, ''), ?, coalesce(?, ''),
+		?, ?, coalesce(?, ''), ?, ?, ?)`,
 		` ON CONFLICT (partner, event_id) DO NOTHING`},
-	selectVisitors: {`WITH k (partner, widget, day, visitor) AS (VALUES `, 4,
+	selectVisitors: {`WITH k (partner, widget, day, visitor) AS (VALUES `, 4, "",
 		`) SELECT partner, widget, day, visitor FROM k WHERE EXISTS (SELECT 1 FROM events e
 		WHERE e.partner = k.partner AND e.widget = k.widget AND e.day = k.day
 		AND e.visitor = k.visitor AND e.visitor IS NOT NULL AND e.test = 0 AND e.bot = 0)`},
-	upsertDays: {`INSERT INTO rollup_days (partner, widget, day, newest) VALUES `, 4,
+	upsertDays: {`INSERT INTO rollup_days (partner, widget, day, newest) VALUES `, 4, "",
 		` ON CONFLICT (partner, widget, day) DO UPDATE SET newest = max(newest, excluded.newest)`},
-	upsertCounts: {`INSERT INTO rollups (partner, widget, day, metric, key, n) VALUES `, 6,
+	upsertCounts: {`INSERT INTO rollups (partner, widget, day, metric, key, n) VALUES `, 6, "",
 		` ON CONFLICT (partner, widget, day, metric, key) DO UPDATE SET n = n + excluded.n`},
 }
 
@@ -69,10 +78,15 @@ func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, d
 // prepare prepares every statement for every chunk size on the writer
 // connection, up front: once a transaction holds the only connection,
 // nothing else could.
-func (s *Store) prepare(ctx context.Context) error {
+func (s *Store) prepare(ctx context.Context) (err error) {
 	for kind, def := range statements {
 		for _, rows := range chunkSizes {
-			group := "(" + strings.TrimSuffix(strings.Repeat("?, ", def.width), ", ") + ")"
+			group := def.row
+			if group == "" {
+				group = "(" + strings.TrimSuffix(strings.Repeat("?, ", def.width), ", ") + ")"
+			} else if n := strings.Count(group, "?"); n != def.width {
+				return fmt.Errorf("statement %d has %d placeholders a row, not %d", kind, n, def.width)
+			}
 			query := def.head + strings.TrimSuffix(strings.Repeat(group+", ", rows), ", ") + def.tail
 			st, err := s.w.PrepareContext(ctx, query)
 			if err != nil {
@@ -81,5 +95,6 @@ func (s *Store) prepare(ctx context.Context) error {
 			s.stmts[[2]int{int(kind), rows}] = st
 		}
 	}
-	return nil
+	s.lastSeq, err = s.w.PrepareContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`)
+	return err
 }

@@ -68,16 +68,18 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		events[i] = r.event
 	}
 	var last int64 // the highest seq before the chunk
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&last); err != nil {
+	if err := tx.StmtContext(ctx, s.lastSeq).QueryRowContext(ctx).Scan(&last); err != nil {
 		return nil, fmt.Errorf("storing events: %w", err)
 	}
 	skipped := map[eventKey]bool{} // already stored before this call
 	err = s.chunks(ctx, tx, len(events), insertEvents, func(st *sql.Stmt, from, to int) error {
-		var args []any
+		args := s.args[:0]
 		for _, e := range events[from:to] {
-			args = append(args, eventArgs(e)...)
+			args = appendEventArgs(args, e)
 		}
+		s.args = args
 		res, err := st.ExecContext(ctx, args...)
+		clear(args) // hold on to no event's strings until the next write
 		if err != nil {
 			return err
 		}
@@ -139,7 +141,31 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
 	}
+	s.rememberVisitors(visitors)
 	return receipts, nil
+}
+
+// maxCountedVisitors bounds Store.counted: some 150 bytes a visitor, so
+// at most about 8 MB.
+const maxCountedVisitors = 50_000
+
+// rememberVisitors keeps the visitors a committed write knows have a
+// counted event on their day, so the next writes need not ask SQLite
+// again: a widget view sends several batches, and all but the first would
+// otherwise look their visitor up. Only committed facts are kept, and they
+// stay true: retention never deletes events of the last MinRetention. The
+// set is emptied when full, which costs only lookups. The caller holds
+// s.wmu.
+func (s *Store) rememberVisitors(visitors map[visitorKey]bool) {
+	for k, known := range visitors {
+		if !known {
+			continue
+		}
+		if len(s.counted) >= maxCountedVisitors {
+			clear(s.counted)
+		}
+		s.counted[k] = true
+	}
 }
 
 // visitorKey is a visitor on one day of one partner's widget.
@@ -160,6 +186,10 @@ func newVisitorKey(b *server.Batch) (visitorKey, bool) {
 func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visitorKey]bool) error {
 	keys := make([]visitorKey, 0, len(visitors))
 	for k := range visitors {
+		if s.counted[k] {
+			visitors[k] = true
+			continue
+		}
 		keys = append(keys, k)
 	}
 	return s.chunks(ctx, tx, len(keys), selectVisitors, func(st *sql.Stmt, from, to int) error {
@@ -221,8 +251,9 @@ func (s *Store) addRollups(ctx context.Context, tx *sql.Tx, rollups map[server.R
 	return nil
 }
 
-// eventArgs returns the values of one row of insertEvents.
-func eventArgs(e *server.Event) []any {
+// appendEventArgs appends the values of one row of insertEvents to args.
+// Optional text that is empty goes as NULL (see insertEvents).
+func appendEventArgs(args []any, e *server.Event) []any {
 	d := &e.Data
 	var index, margin, shared, undecided any // NULL when absent
 	if d.Index != nil {
@@ -241,9 +272,20 @@ func eventArgs(e *server.Event) []any {
 	if e.Visitor != nil {
 		visitor = e.Visitor
 	}
-	return []any{e.Partner, e.ID, string(e.Type), e.At.UnixMicro(), e.ReceivedAt.UnixMicro(),
-		e.Day.Format(time.DateOnly), e.Widget, e.View, e.Locale, e.ContentVersion, e.Page.Origin, e.Page.Path,
-		e.UTM.Source, e.UTM.Medium, e.UTM.Campaign, e.UTM.Term, e.UTM.Content,
-		d.Question, d.Option, index, string(d.Outcome), margin, d.FAQ, shared, undecided, d.CTA,
-		visitor, e.Test, e.Bot}
+	return append(args, e.Partner, e.ID, string(e.Type), e.At.UnixMicro(), e.ReceivedAt.UnixMicro(),
+		e.Day.Format(time.DateOnly), e.Widget, e.View, optional(e.Locale), optional(e.ContentVersion),
+		e.Page.Origin, optional(e.Page.Path),
+		optional(e.UTM.Source), optional(e.UTM.Medium), optional(e.UTM.Campaign), optional(e.UTM.Term),
+		optional(e.UTM.Content),
+		optional(d.Question), optional(d.Option), index, optional(string(d.Outcome)), margin, optional(d.FAQ),
+		shared, undecided, optional(d.CTA),
+		visitor, e.Test, e.Bot)
+}
+
+// optional returns s, or nil (NULL) when s is empty.
+func optional(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
