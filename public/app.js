@@ -24,16 +24,7 @@
   const mark = (name) => performance.mark("forgefit:" + name);
   mark("app-js");
   const go = new Go();
-  // The wasm (preloaded, still downloading) is handed to the compiler only
-  // after the prerendered page's first frame: fed at once, the megabytes
-  // the preload already holds keep the main thread from painting the table.
-  // A frame, or 50 ms at most: an iframe out of view gets no frames.
-  const painted = new Promise((resolve) => {
-    requestAnimationFrame(() => setTimeout(resolve));
-    setTimeout(resolve, 50);
-  });
-  painted
-    .then(() => WebAssembly.instantiateStreaming(fetch(meta.content), go.importObject))
+  WebAssembly.instantiateStreaming(fetch(meta.content), go.importObject)
     .then((wasm) => {
       mark("wasm-instantiated");
       const exited = go.run(wasm.instance);
