@@ -48,7 +48,7 @@ func newBrowserSession(parent context.Context, chromium, dir, frameScript string
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(windowSize()),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -275,3 +275,15 @@ func (f *frameInjector) evalFrame(ctx context.Context, expr string, v any) (bool
 
 // ms formats a duration in milliseconds for notes.
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
+
+// windowSize is the browser window: 1280x900, or BENCH_WINDOW (such as
+// 375x667) to look at a phone's width while investigating.
+func windowSize() (int, int) {
+	w, h := 1280, 900
+	if s := os.Getenv("BENCH_WINDOW"); s != "" {
+		if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil || w <= 0 || h <= 0 {
+			w, h = 1280, 900
+		}
+	}
+	return w, h
+}

@@ -18,6 +18,9 @@ type hostMarks struct {
 	Ready      float64   `json:"ready"`
 	Shifts     []float64 `json:"shifts"`
 	IframeLoad float64   `json:"iframeLoad"`
+	// For BENCH_DEBUG only.
+	Heights      [][2]float64 `json:"heights"`
+	ShiftSources [][]any      `json:"shiftSources"`
 }
 
 // frameMarks is what frame.js records in the iframe.
@@ -127,6 +130,23 @@ func (b *browserSession) measureLoad(parent context.Context, pageURL string, o l
 		fmt.Fprintf(os.Stderr, "bench: %s\n  host  %+v\n  frame %+v (relative: nav %.0f, dom %.0f, painted %.0f, fcp %.0f, ready %.0f)\n",
 			pageURL, host, frame, frame.NavStart-host.NavStart, frame.TableInDOM-host.NavStart,
 			frame.TablePainted-host.NavStart, frame.FCP-host.NavStart, frame.Ready-host.NavStart)
+		// The iframe's own timeline, in ms from the partner page's
+		// navigation start: its navigation phases, each resource it
+		// fetched, and the performance marks the product set.
+		var timeline []string
+		if _, err := b.frames.evalFrame(ctx, `(() => {
+			const off = performance.timeOrigin - `+fmt.Sprint(host.NavStart)+`, f = (t) => (off + t).toFixed(0), out = [];
+			const n = performance.getEntriesByType("navigation")[0];
+			if (n) out.push("document: request " + f(n.requestStart) + ", response " + f(n.responseStart) + "-" + f(n.responseEnd) + ", interactive " + f(n.domInteractive) + ", DOMContentLoaded " + f(n.domContentLoadedEventEnd) + ", load " + f(n.loadEventEnd));
+			for (const r of performance.getEntriesByType("resource")) out.push(r.initiatorType + " " + new URL(r.name).pathname + ": start " + f(r.startTime) + ", response " + f(r.responseStart) + "-" + f(r.responseEnd) + ", " + r.transferSize + " B over the wire");
+			for (const m of performance.getEntriesByType("mark")) out.push("mark " + m.name + ": " + f(m.startTime));
+			for (const m of performance.getEntriesByType("measure")) out.push("measure " + m.name + ": " + f(m.startTime) + " +" + m.duration.toFixed(0));
+			return out;
+		})()`, &timeline); err == nil {
+			for _, line := range timeline {
+				fmt.Fprintf(os.Stderr, "  | %s\n", line)
+			}
+		}
 	}
 	l := load{Painted: frame.painted() - host.NavStart}
 	switch {
