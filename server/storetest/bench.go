@@ -1,0 +1,69 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget/event"
+)
+
+// BenchmarkWrite measures an engine's group commits with durable commits:
+// 64 requests' batches a commit, of 1 and of 20 events (the two request
+// sizes of the ingest benchmark), and 31 single-event batches, a group as
+// make bench's 32 connections form it. It reports events/s and the commit
+// latency. Each engine runs it on a store open returns, so their figures
+// compare.
+func BenchmarkWrite(b *testing.B, open func(b *testing.B) server.Store) {
+	for _, c := range []struct{ perBatch, batchesPerCommit int }{{1, 64}, {20, 64}, {1, 31}} {
+		b.Run(fmt.Sprintf("events=%d/batches=%d", c.perBatch, c.batchesPerCommit), func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			groups := make([][]server.Batch, b.N)
+			for i := range groups {
+				groups[i] = benchGroup(c.perBatch, c.batchesPerCommit, time.Now())
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Write(context.Background(), groups[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(b.N*c.batchesPerCommit*c.perBatch)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(elapsed.Microseconds())/float64(b.N)/1000, "ms/commit")
+		})
+	}
+}
+
+// benchGroup is one group commit's batches: a view, then answers.
+func benchGroup(perBatch, batches int, now time.Time) []server.Batch {
+	group := make([]server.Batch, batches)
+	for i := range group {
+		bt := server.Batch{
+			Batch: event.Batch{
+				Partner: fmt.Sprintf("partner-%d", i%50), Widget: "co-managed-vs-fully-managed",
+				View: uuid.Must(uuid.NewV7()).String(), Locale: "en", ContentVersion: "a1b2c3d4e5f6",
+				Page: event.Page{Origin: "https://www.acme.example", Path: "/it-services"},
+				UTM:  event.UTM{Source: "newsletter", Medium: "email", Campaign: "q4"},
+			},
+			ReceivedAt: now,
+			Visitor:    []byte(uuid.Must(uuid.NewV7()).String()[:16]),
+		}
+		for j := range perBatch {
+			e := event.Event{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetViewed, At: now}
+			if j > 0 {
+				q := j % 5
+				e.Type, e.Data = event.QuestionAnswered, event.Data{Question: fmt.Sprintf("q%d", q), Option: "a", Index: &q}
+			}
+			bt.Events = append(bt.Events, e)
+		}
+		group[i] = bt
+	}
+	return group
+}
