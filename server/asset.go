@@ -5,8 +5,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,13 +153,4 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
-}
-
-// readAll reads r fully; it exists so loading errors name what was read.
-func readAll(name string, r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return b, nil
 }

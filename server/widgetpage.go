@@ -22,6 +22,10 @@ var (
 	utmKeys       = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 )
 
+// errOriginNotRegistered refuses a widget page for a host page that is not
+// one of the partner's origins.
+var errOriginNotRegistered = errors.New("origin not registered for this partner")
+
 // maxPagePath bounds the host page path we carry along.
 const maxPagePath = 512
 
@@ -46,7 +50,7 @@ func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
 	}
 	clean, err := widgetQuery(q, partner)
 	if err != nil {
-		s.writePageError(w, http.StatusForbidden, err.Error())
+		s.writePageError(w, http.StatusForbidden, "This page's origin is not registered for this partner.")
 		return
 	}
 	w.Header().Set("Content-Security-Policy", widgetCSP(partner))
@@ -74,7 +78,7 @@ func widgetQuery(q url.Values, p *Partner) (url.Values, error) {
 	if v := q.Get("origin"); v != "" {
 		o, err := NormalizeOrigin(v)
 		if err != nil || !p.AllowsOrigin(o) {
-			return nil, errors.New("This page's origin is not registered for this partner.")
+			return nil, errOriginNotRegistered
 		}
 		clean.Set("origin", o)
 	}

@@ -45,7 +45,6 @@ type page struct {
 	// disabled; the render after mounting enables them.
 	ready   bool
 	theme   theme
-	partner string          // the partner id, as the server validated it
 	outcome string          // the recommendation on screen, if any
 	faqOpen map[string]bool // FAQ entries open
 

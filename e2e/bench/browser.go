@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -85,15 +83,6 @@ func newBrowserSession(parent context.Context, chromium, dir, frameScript string
 		return nil, err
 	}
 	return b, nil
-}
-
-// version returns the browser's product string, such as "Chrome/156.0…".
-func (b *browserSession) version() string {
-	v, err := chromedp.CallBrowser(b.ctx, browser.GetVersion, cdp.Empty{})
-	if err != nil {
-		return "unknown"
-	}
-	return v.Product
 }
 
 // frameInjector puts a script into each cross-site iframe of a tab before
