@@ -19,11 +19,7 @@ import (
 func TestDashboardShowsWhatABrowserJustDid(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900, asVisitor...)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	openDemoWidget(t, ctx, p)
 	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
 		return slices.Contains(types(evs), event.WidgetViewed)
 	})

@@ -67,11 +67,7 @@ func types(evs []server.Event) []event.Type {
 func TestWidgetRecordsItsView(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	openDemoWidget(t, ctx, p)
 	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
 		ts := types(evs)
 		return slices.Contains(ts, event.WidgetLoaded) && slices.Contains(ts, event.WidgetViewed)
@@ -92,11 +88,7 @@ func TestWidgetRecordsItsView(t *testing.T) {
 func TestBeaconDeliversOnLeave(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	openDemoWidget(t, ctx, p)
 	left := time.Now()
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)

@@ -259,6 +259,18 @@ func describe(targets []*target.Info) []string {
 	return s
 }
 
+// openDemoWidget opens the demo partner page in the tab ctx and returns a
+// context attached to its widget iframe once the go-app client is ready.
+func openDemoWidget(t testing.TB, ctx context.Context, p *product) context.Context {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
+	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	return w
+}
+
 // waitTrue polls a JavaScript expression until it is true, for at most
 // timeout.
 func waitTrue(t testing.TB, ctx context.Context, expr string, timeout time.Duration) {

@@ -39,11 +39,7 @@ var fullyManaged = []int{2, 2, 2, 2, 0, 2, 2}
 func TestQuizWithKeyboardOnly(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	w := openDemoWidget(t, ctx, p)
 	// Keep what the widget tells the loader (frame.js would post it to
 	// the partner's page).
 	eval[bool](t, w, `window.posts = []; window.forgefitPost = (type, detail) => { posts.push({type, ...detail}); }; true`)
@@ -225,11 +221,7 @@ func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
 func TestWorksheetCopies(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	w := openDemoWidget(t, ctx, p)
 	click(t, w, `.ff-worksheet .ff-button`)
 	waitTrue(t, w, `document.querySelector(".ff-copied").textContent === "Copied" || !!document.getElementById("ff-ws-text")`, 5*time.Second)
 	if eval[bool](t, w, `!!document.getElementById("ff-ws-text")`) {

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ehforge/forgefit/widget/content"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -33,8 +33,6 @@ type Partners struct {
 	byID    map[string]*Partner
 	origins map[string]bool // every partner's origins, for CORS
 }
-
-var partnerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // LoadPartners reads a partners file. An empty path gives an empty registry.
 func LoadPartners(path string) (*Partners, error) {
@@ -79,7 +77,7 @@ func NewPartners(list []Partner) (*Partners, error) {
 		bad := func(field, format string, args ...any) {
 			errs = append(errs, fmt.Errorf("%s: %s: %s", name, field, fmt.Sprintf(format, args...)))
 		}
-		if !partnerIDPattern.MatchString(p.ID) {
+		if !content.ValidID(p.ID) {
 			bad("id", "%q is not a valid id (lowercase letters, digits and dashes, at most 64)", p.ID)
 		}
 		if ps.byID[p.ID] != nil {

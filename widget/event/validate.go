@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"github.com/ehforge/forgefit/widget/content"
 	"math"
 	"net/url"
 	"strconv"
@@ -41,19 +42,19 @@ func (b *Batch) validateContext() error {
 	if b.Partner == "" {
 		return invalid("partner", "is required")
 	}
-	if !ValidID(b.Partner) {
+	if !content.ValidID(b.Partner) {
 		return invalid("partner", "%q is not a valid id", b.Partner)
 	}
 	if b.Widget == "" {
 		return invalid("widget", "is required")
 	}
-	if !ValidID(b.Widget) {
+	if !content.ValidID(b.Widget) {
 		return invalid("widget", "%q is not a valid id", b.Widget)
 	}
 	if b.View != "" && !validToken(b.View) {
 		return invalid("view", "%q is not a valid view id (letters, digits, '.', '_' and '-', at most %d)", b.View, MaxIDBytes)
 	}
-	if b.Locale != "" && !ValidLocale(b.Locale) {
+	if b.Locale != "" && !content.ValidLocale(b.Locale) {
 		return invalid("locale", "%q is not a valid locale", b.Locale)
 	}
 	if b.ContentVersion != "" && !validToken(b.ContentVersion) {
@@ -180,7 +181,7 @@ func (d *Data) validate(path string, t Type) error {
 	for _, f := range []struct{ key, v string }{
 		{"question", d.Question}, {"option", d.Option}, {"faq", d.FAQ}, {"cta", d.CTA},
 	} {
-		if f.v != "" && !ValidID(f.v) {
+		if f.v != "" && !content.ValidID(f.v) {
 			return invalid(path+"."+f.key, "%q is not a valid id", short(f.v))
 		}
 	}
@@ -206,7 +207,7 @@ func (d *Data) validate(path string, t Type) error {
 		}
 		for i, id := range l.ids {
 			field := fmt.Sprintf("%s.%s[%d]", path, l.key, i)
-			if !ValidID(id) {
+			if !content.ValidID(id) {
 				return invalid(field, "%q is not a valid id", short(id))
 			}
 			// Each responsibility has one answer; counting it twice would
@@ -220,22 +221,6 @@ func (d *Data) validate(path string, t Type) error {
 	return nil
 }
 
-// ValidID reports whether s is a well-formed partner, widget, question,
-// option, FAQ, CTA or responsibility id: lowercase letters, digits and
-// dashes, not starting with a dash, at most 64 bytes. Content and the
-// partners file use the same rule.
-func ValidID(s string) bool {
-	if len(s) == 0 || len(s) > MaxIDBytes || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // validToken reports whether s is an opaque id made by a program (a view
 // id, a content version): letters, digits, '.', '_' and '-', at most 64
 // bytes.
@@ -246,23 +231,6 @@ func validToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidLocale reports whether s is a lowercase locale tag of the kind the
-// content uses: "en", "de", "pt-br" (^[a-z]{2,3}(-[a-z0-9]{2,8})?$), checked
-// with loops rather than a regular expression the wasm would compile at
-// start.
-func ValidLocale(s string) bool {
-	lang, region, hasRegion := strings.Cut(s, "-")
-	if len(lang) < 2 || len(lang) > 3 || (hasRegion && (len(region) < 2 || len(region) > 8)) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || i >= len(lang) && ('0' <= c && c <= '9' || i == len(lang))) {
 			return false
 		}
 	}
