@@ -32,6 +32,7 @@ type config struct {
 	postgres                      string
 	loads, workers                int
 	ingestFor, ingestWarmup       time.Duration
+	ingestOnly                    bool
 	settle, warmIdle, loadTimeout time.Duration
 	timeout                       time.Duration
 	smoke                         bool
@@ -81,6 +82,7 @@ func parseFlags() config {
 	flag.DurationVar(&c.warmIdle, "warm-idle", 3*time.Second, "idle time before the warm load (Chromium writes its compiled-wasm cache)")
 	flag.DurationVar(&c.loadTimeout, "load-timeout", 30*time.Second, "limit for one page load")
 	flag.DurationVar(&c.timeout, "timeout", 9*time.Minute, "limit for the whole run")
+	flag.BoolVar(&c.ingestOnly, "ingest-only", false, "run only the ingest load (and on PostgreSQL with -postgres): a quick loop while tuning ingest")
 	flag.BoolVar(&c.smoke, "smoke", false, "a quick run that only proves the harness works: 1 load, 1 s load runs")
 	flag.Parse()
 	if c.smoke {
@@ -126,20 +128,10 @@ func run(cfg config) (*Report, error) {
 	}
 	defer partnerSite.close()
 
-	step("starting forgefit for the sizes and page loads")
-	p, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "pages"), "", partnerOrigin)
-	if err != nil {
-		return nil, err
-	}
-	frameURL := widgetPageURL(p.URL, partnerOrigin, "/product")
-	r.add(loaderSize(p))
-	r.add(wasmSizes(p, frameURL, cfg.hello, filepath.Dir(cfg.hello), cfg.smoke)...)
-
-	step("page loads in headless Chromium")
-	r.add(pageLoadFigures(ctx, cfg, p, pages, partnerOrigin, frameURL, chromium, work)...)
-	r.add(statsFiguresFor(ctx, cfg, p, work, partnerOrigin)...)
-	if err := p.stop(); err != nil {
-		r.add(failure("forgefit shutdown after the page loads", "", err))
+	if !cfg.ingestOnly {
+		if err := pageFigures(ctx, cfg, r, pages, partnerOrigin, work, chromium); err != nil {
+			return nil, err
+		}
 	}
 
 	step("ingest load")
@@ -151,6 +143,27 @@ func run(cfg config) (*Report, error) {
 	r.Machine["load average at end"] = loadAverage()
 	r.Duration = time.Since(began).Round(time.Second).String()
 	return r, nil
+}
+
+// pageFigures adds the sizes, the page loads and the stats API figures to
+// r, from a server of their own.
+func pageFigures(ctx context.Context, cfg config, r *Report, pages *partnerPages, partnerOrigin, work, chromium string) error {
+	step("starting forgefit for the sizes and page loads")
+	p, err := startProduct(ctx, cfg.bin, cfg.web, filepath.Join(work, "pages"), "", partnerOrigin)
+	if err != nil {
+		return err
+	}
+	frameURL := widgetPageURL(p.URL, partnerOrigin, "/product")
+	r.add(loaderSize(p))
+	r.add(wasmSizes(p, frameURL, cfg.hello, filepath.Dir(cfg.hello), cfg.smoke)...)
+
+	step("page loads in headless Chromium")
+	r.add(pageLoadFigures(ctx, cfg, p, pages, partnerOrigin, frameURL, chromium, work)...)
+	r.add(statsFiguresFor(ctx, cfg, p, work, partnerOrigin)...)
+	if err := p.stop(); err != nil {
+		r.add(failure("forgefit shutdown after the page loads", "", err))
+	}
+	return nil
 }
 
 // ingestRun starts a fresh server on db (SQLite in dir when empty), so its

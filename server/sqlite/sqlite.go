@@ -31,6 +31,9 @@ type Store struct {
 	// lastSeq reads the highest seq stored; prepared once, as each write
 	// asks it.
 	lastSeq *sql.Stmt
+	// createContexts and clearContexts make and empty temp.batch_context
+	// (see statements).
+	createContexts, clearContexts *sql.Stmt
 	args    []any // the writer's arguments, reused from write to write
 	// counted are visitors known to have a counted event on their day
 	// (see rememberVisitors).
@@ -49,6 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"synchronous(FULL)",            // a commit is on disk when it returns
 		"journal_size_limit(67108864)", // give the WAL back after a checkpoint
 		"cache_size(-32000)",           // 32 MB of pages for the writer
+		"temp_store(MEMORY)",           // temp.batch_context never touches disk
 	})}
 	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
 	// write, so two processes never deadlock upgrading a read lock.
@@ -98,8 +102,10 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
-	if s.lastSeq != nil {
-		s.lastSeq.Close()
+	for _, st := range []*sql.Stmt{s.lastSeq, s.createContexts, s.clearContexts} {
+		if st != nil {
+			st.Close()
+		}
 	}
 	var rerr error
 	if s.r != nil {

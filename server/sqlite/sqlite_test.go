@@ -2,14 +2,19 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/server/storetest"
+	"github.com/ehforge/forgefit/widget/event"
 )
 
 // files remembers each test's database file, so that a second open in the
@@ -84,5 +89,62 @@ func TestPragmas(t *testing.T) {
 	want := map[string]any{"journal_mode": "wal", "synchronous": int64(2), "busy_timeout": int64(BusyTimeoutMillis)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", diff)
+	}
+}
+
+// TestUpgradeKeepsVisitors opens a database made before visitor_days
+// existed: its counted visitors are carried over, so a visitor already
+// counted on a day is not counted again after the upgrade, and a bot's
+// hash is not carried over at all.
+func TestUpgradeKeepsVisitors(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	day := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	w, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{w: w}
+	if err := old.migrateTo(ctx, 1); err != nil {
+		t.Fatalf("migrating to version 1: %v", err)
+	}
+	for i, v := range []struct {
+		visitor string
+		bot     bool
+	}{{"seen-before", false}, {"a-bot", true}} {
+		_, err := w.Exec(`INSERT INTO events (partner, event_id, type, at, received_at, day, widget,
+			view, locale, content_version, page_origin, page_path, utm_source, utm_medium,
+			utm_campaign, utm_term, utm_content, question_id, option_id, outcome, faq_id, cta_id,
+			visitor, test, bot) VALUES ('acme', ?, 'widget_loaded', ?, ?, '2026-11-20', 'w', 'v', 'en',
+			'', 'https://www.acme.example', '/', '', '', '', '', '', '', '', '', '', '', ?, 0, ?)`,
+			fmt.Sprintf("0193c5a2-7b1c-7d3e-8f4a-1b2c3d4e5f6%d", i), day.UnixMicro(), day.UnixMicro(), []byte(v.visitor), v.bot)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	batch := func(visitor string) server.Batch {
+		return server.Batch{
+			Batch: event.Batch{Partner: "acme", Widget: "w", View: uuid.Must(uuid.NewV7()).String(), Locale: "en",
+				Page:   event.Page{Origin: "https://www.acme.example"},
+				Events: []event.Event{{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetLoaded, At: day}}},
+			ReceivedAt: day.Add(time.Hour), Visitor: []byte(visitor),
+		}
+	}
+	if _, err := s.Write(ctx, []server.Batch{batch("seen-before"), batch("a-bot"), batch("new")}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	got, err := s.Rollups(ctx, server.RollupQuery{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Visitors != 2 {
+		t.Fatalf("rollups after the upgrade: %+v; want one day with 2 visitors, a-bot and new (seen-before was counted before the upgrade; a-bot only as a bot, which counts for nothing)", got)
 	}
 }

@@ -18,7 +18,7 @@ import (
 //
 // Rows go in by multi-row statements: with modernc.org/sqlite the cost of
 // a statement, not of a row, dominated (8 ms for 64 one-event batches one
-// row at a time).
+// row at a time). Each batch's context is bound once (see statements).
 func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Receipt, error) {
 	s.wmu.Lock() // one writer: the connection, and the statement cache
 	defer s.wmu.Unlock()
@@ -39,14 +39,16 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	visitors := map[visitorKey]bool{} // → seen before this call
 	for i := range batches {
 		b := &batches[i]
-		for _, e := range b.Records() {
+		records := b.Records()
+		for j := range records {
+			e := &records[j]
 			k := eventKey{e.Partner, e.ID}
 			if inCall[k] { // a repeat inside the call: never reaches SQL
 				receipts[i].Duplicates++
 				continue
 			}
 			inCall[k] = true
-			rows = append(rows, row{i, &e})
+			rows = append(rows, row{i, e})
 		}
 		if k, ok := newVisitorKey(b); ok {
 			visitors[k] = false
@@ -58,24 +60,34 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		return nil, err
 	}
 
+	if _, err := tx.StmtContext(ctx, s.createContexts).ExecContext(ctx); err != nil {
+		return nil, fmt.Errorf("preparing the batch contexts: %w", err)
+	}
+	err = s.chunks(ctx, tx, len(batches), insertContexts, func(st *sql.Stmt, from, to int) error {
+		args := s.args[:0]
+		for i := from; i < to; i++ {
+			args = appendContextArgs(args, i, &batches[i])
+		}
+		return s.exec(ctx, st, args)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storing the batch contexts: %w", err)
+	}
+
 	// Which rows went in: a chunk's rows get the next seqs, so when a
 	// chunk stores all its rows (no duplicates: the common case) nothing
 	// needs reading back; otherwise the rows after the chunk's first seq
 	// say which. RETURNING would read back every row, at a quarter of the
 	// cost of the insert.
-	events := make([]*server.Event, len(rows))
-	for i, r := range rows {
-		events[i] = r.event
-	}
 	var last int64 // the highest seq before the chunk
 	if err := tx.StmtContext(ctx, s.lastSeq).QueryRowContext(ctx).Scan(&last); err != nil {
 		return nil, fmt.Errorf("storing events: %w", err)
 	}
 	skipped := map[eventKey]bool{} // already stored before this call
-	err = s.chunks(ctx, tx, len(events), insertEvents, func(st *sql.Stmt, from, to int) error {
+	insert := func(st *sql.Stmt, chunk []row) error {
 		args := s.args[:0]
-		for _, e := range events[from:to] {
-			args = appendEventArgs(args, e)
+		for _, r := range chunk {
+			args = appendEventArgs(args, r.batch, r.event)
 		}
 		s.args = args
 		res, err := st.ExecContext(ctx, args...)
@@ -87,7 +99,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		if err != nil {
 			return err
 		}
-		if int(n) < to-from {
+		if int(n) < len(chunk) {
 			stored := map[eventKey]bool{}
 			err := query(ctx, tx, `SELECT partner, event_id FROM events WHERE seq > ?`, []any{last}, func(rows *sql.Rows) error {
 				var k eventKey
@@ -98,8 +110,8 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			if err != nil {
 				return err
 			}
-			for _, e := range events[from:to] {
-				if k := (eventKey{e.Partner, e.ID}); !stored[k] {
+			for _, r := range chunk {
+				if k := (eventKey{r.event.Partner, r.event.ID}); !stored[k] {
 					skipped[k] = true
 				}
 			}
@@ -108,9 +120,26 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			last, err = res.LastInsertId()
 		}
 		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("storing events: %w", err)
+	}
+	// Runs of events of one statement kind go in together, so seq keeps
+	// the order the events came in.
+	for from := 0; from < len(rows); {
+		kind := eventStatement(rows[from].event)
+		to := from + 1
+		for to < len(rows) && eventStatement(rows[to].event) == kind {
+			to++
+		}
+		run := rows[from:to]
+		err := s.chunks(ctx, tx, len(run), kind, func(st *sql.Stmt, a, b int) error {
+			return insert(st, run[a:b])
+		})
+		if err != nil {
+			return nil, fmt.Errorf("storing events: %w", err)
+		}
+		from = to
+	}
+	if _, err := tx.StmtContext(ctx, s.clearContexts).ExecContext(ctx); err != nil {
+		return nil, fmt.Errorf("clearing the batch contexts: %w", err)
 	}
 
 	rollups := map[server.RollupKey]*server.Rollup{}
@@ -127,13 +156,18 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			counted[r.batch] = true
 		}
 	}
+	var fresh []visitorKey // counted for the first time on their day
 	for i := range batches {
 		k, ok := newVisitorKey(&batches[i])
 		if !ok || !counted[i] || visitors[k] {
 			continue
 		}
 		visitors[k] = true // counted once, by its first batch in the call
+		fresh = append(fresh, k)
 		rollups[server.RollupKey{Day: server.Day(batches[i].ReceivedAt), Partner: k.partner, Widget: k.widget}].Visitors++
+	}
+	if err := s.addVisitors(ctx, tx, fresh); err != nil {
+		return nil, fmt.Errorf("adding visitors: %w", err)
 	}
 	if err := s.addRollups(ctx, tx, rollups); err != nil {
 		return nil, fmt.Errorf("adding to rollups: %w", err)
@@ -143,6 +177,15 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	}
 	s.rememberVisitors(visitors)
 	return receipts, nil
+}
+
+// exec runs st with args, which it then clears: the writer's argument
+// slice holds on to no event's strings until the next write.
+func (s *Store) exec(ctx context.Context, st *sql.Stmt, args []any) error {
+	s.args = args
+	_, err := st.ExecContext(ctx, args...)
+	clear(args)
+	return err
 }
 
 // maxCountedVisitors bounds Store.counted: some 150 bytes a visitor, so
@@ -195,7 +238,7 @@ func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visi
 	return s.chunks(ctx, tx, len(keys), selectVisitors, func(st *sql.Stmt, from, to int) error {
 		var args []any
 		for _, k := range keys[from:to] {
-			args = append(args, k.partner, k.widget, k.day, []byte(k.visitor))
+			args = append(args, k.day, k.partner, k.widget, []byte(k.visitor))
 		}
 		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
@@ -205,7 +248,7 @@ func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visi
 		for rows.Next() {
 			var k visitorKey
 			var v []byte
-			if err := rows.Scan(&k.partner, &k.widget, &k.day, &v); err != nil {
+			if err := rows.Scan(&k.day, &k.partner, &k.widget, &v); err != nil {
 				return err
 			}
 			k.visitor = string(v)
@@ -251,9 +294,49 @@ func (s *Store) addRollups(ctx context.Context, tx *sql.Tx, rollups map[server.R
 	return nil
 }
 
-// appendEventArgs appends the values of one row of insertEvents to args.
-// Optional text that is empty goes as NULL (see insertEvents).
-func appendEventArgs(args []any, e *server.Event) []any {
+// addVisitors records visitors counted for the first time on their day.
+func (s *Store) addVisitors(ctx context.Context, tx *sql.Tx, fresh []visitorKey) error {
+	return s.chunks(ctx, tx, len(fresh), insertVisitors, func(st *sql.Stmt, from, to int) error {
+		args := s.args[:0]
+		for _, k := range fresh[from:to] {
+			args = append(args, k.day, k.partner, k.widget, []byte(k.visitor))
+		}
+		return s.exec(ctx, st, args)
+	})
+}
+
+// appendContextArgs appends the values of one row of insertContexts: batch
+// i's context.
+func appendContextArgs(args []any, i int, b *server.Batch) []any {
+	var visitor any // NULL when none
+	if b.Visitor != nil {
+		visitor = b.Visitor
+	}
+	received := b.ReceivedAt.UTC().Truncate(time.Microsecond)
+	return append(args, i, b.Partner, received.UnixMicro(), server.Day(received).Format(time.DateOnly),
+		b.Widget, b.View, optional(b.Locale), optional(b.ContentVersion), b.Page.Origin, optional(b.Page.Path),
+		optional(b.UTM.Source), optional(b.UTM.Medium), optional(b.UTM.Campaign), optional(b.UTM.Term),
+		optional(b.UTM.Content), visitor, b.Test, b.Bot)
+}
+
+// eventStatement is the statement that stores e: the short one when e
+// carries no data.
+func eventStatement(e *server.Event) statement {
+	d := &e.Data
+	if d.Question == "" && d.Option == "" && d.Index == nil && d.Outcome == "" && d.Margin == nil &&
+		d.FAQ == "" && d.Shared == nil && d.Undecided == nil && d.CTA == "" {
+		return insertEvents
+	}
+	return insertEventsWithData
+}
+
+// appendEventArgs appends the values of one row of e's statement (see
+// eventStatement): the number of its batch's context, then its own.
+func appendEventArgs(args []any, batch int, e *server.Event) []any {
+	args = append(args, batch, e.ID, string(e.Type), e.At.UnixMicro())
+	if eventStatement(e) == insertEvents {
+		return args
+	}
 	d := &e.Data
 	var index, margin, shared, undecided any // NULL when absent
 	if d.Index != nil {
@@ -268,18 +351,8 @@ func appendEventArgs(args []any, e *server.Event) []any {
 	if d.Undecided != nil {
 		undecided = strings.Join(d.Undecided, ",")
 	}
-	var visitor any
-	if e.Visitor != nil {
-		visitor = e.Visitor
-	}
-	return append(args, e.Partner, e.ID, string(e.Type), e.At.UnixMicro(), e.ReceivedAt.UnixMicro(),
-		e.Day.Format(time.DateOnly), e.Widget, e.View, optional(e.Locale), optional(e.ContentVersion),
-		e.Page.Origin, optional(e.Page.Path),
-		optional(e.UTM.Source), optional(e.UTM.Medium), optional(e.UTM.Campaign), optional(e.UTM.Term),
-		optional(e.UTM.Content),
-		optional(d.Question), optional(d.Option), index, optional(string(d.Outcome)), margin, optional(d.FAQ),
-		shared, undecided, optional(d.CTA),
-		visitor, e.Test, e.Bot)
+	return append(args, optional(d.Question), optional(d.Option), index, optional(string(d.Outcome)),
+		margin, optional(d.FAQ), shared, undecided, optional(d.CTA))
 }
 
 // optional returns s, or nil (NULL) when s is empty.
