@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -49,7 +48,17 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusAccepted)
-	_ = json.NewEncoder(w).Encode(receipt)
+	_, _ = w.Write(appendReceipt(make([]byte, 0, 48), receipt))
+}
+
+// appendReceipt appends the 202's body, as encoding/json writes Receipt,
+// without its reflection: every accepted request pays for this.
+func appendReceipt(b []byte, r Receipt) []byte {
+	b = append(b, `{"accepted":`...)
+	b = strconv.AppendInt(b, int64(r.Accepted), 10)
+	b = append(b, `,"duplicates":`...)
+	b = strconv.AppendInt(b, int64(r.Duplicates), 10)
+	return append(b, "}\n"...)
 }
 
 // rejection is a refused batch: the error the client sees and the metric

@@ -9,12 +9,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"slices"
 	"sync"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver, for the readers
 
 	"github.com/ehforge/forgefit/server"
 )
@@ -31,10 +32,9 @@ type Store struct {
 	// lastSeq reads the highest seq stored; prepared once, as each write
 	// asks it.
 	lastSeq *sql.Stmt
-	// createContexts and clearContexts make and empty temp.batch_context
-	// (see statements).
-	createContexts, clearContexts *sql.Stmt
-	args    []any // the writer's arguments, reused from write to write
+	// clearContexts empties temp.batch_context (see statements).
+	clearContexts *sql.Stmt
+	args          []any // the writer's arguments, reused from write to write
 	// counted are visitors known to have a counted event on their day
 	// (see rememberVisitors).
 	counted map[visitorKey]bool
@@ -57,10 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
 	// write, so two processes never deadlock upgrading a read lock.
 	wq.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
+	w := sql.OpenDB(writerConnector{path + "?" + wq.Encode()})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -73,6 +70,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 
 	rq := url.Values{"_pragma": slices.Concat(common, []string{"query_only(1)"})}
+	var err error
 	s.r, err = sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
@@ -85,6 +83,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// writerDriver opens the writer's connections: each gets its
+// temp.batch_context as it opens (see statements), so no write has to ask.
+var writerDriver = func() *sqlite.Driver {
+	d := &sqlite.Driver{}
+	d.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
+		_, err := c.ExecContext(context.Background(), createContexts, nil)
+		return err
+	})
+	return d
+}()
+
+// writerConnector is a driver.Connector for writerDriver.
+type writerConnector struct{ dsn string }
+
+func (c writerConnector) Connect(context.Context) (driver.Conn, error) {
+	return writerDriver.Open(c.dsn)
+}
+func (c writerConnector) Driver() driver.Driver { return writerDriver }
 
 // Ping reports whether both pools reach the database.
 func (s *Store) Ping(ctx context.Context) error {
@@ -102,7 +119,7 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
-	for _, st := range []*sql.Stmt{s.lastSeq, s.createContexts, s.clearContexts} {
+	for _, st := range []*sql.Stmt{s.lastSeq, s.clearContexts} {
 		if st != nil {
 			st.Close()
 		}

@@ -41,7 +41,7 @@ const batchColumns = `b.partner, e.column2, e.column3, e.column4, b.received_at,
 // a batch's 17 context values are the same for each of its events. Events
 // without data, most of them, bind 4 values; the others 13.
 //
-// Optional text that is absent is bound as NULL and stored as '': a NULL
+// Optional text that is absent is bound as NULL and stored as ”: a NULL
 // costs the driver no allocation, and most optional text is empty.
 var statements = map[statement]struct {
 	head  string
@@ -79,9 +79,9 @@ var statements = map[statement]struct {
 		` ON CONFLICT (partner, widget, day, metric, key) DO UPDATE SET n = n + excluded.n`},
 }
 
-// createContexts makes the writer connection's table of this write's batch
-// contexts. It is temporary (in memory, never in the file or the WAL) and
-// emptied before each commit.
+// createContexts makes the writer connection's table of a write's batch
+// contexts, as the connection opens. It is temporary (in memory, never in
+// the file or the WAL) and emptied before each commit.
 const createContexts = `CREATE TEMP TABLE IF NOT EXISTS batch_context (
 	i               INTEGER PRIMARY KEY, -- the batch's place in the write
 	partner         TEXT NOT NULL,
@@ -136,9 +136,6 @@ func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, d
 // connection, up front: once a transaction holds the only connection,
 // nothing else could.
 func (s *Store) prepare(ctx context.Context) (err error) {
-	if _, err := s.w.ExecContext(ctx, createContexts); err != nil {
-		return err
-	}
 	for kind, def := range statements {
 		for _, rows := range chunkSizes {
 			group := def.row
@@ -160,7 +157,6 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 		text string
 	}{
 		{&s.lastSeq, `SELECT coalesce(max(seq), 0) FROM events`},
-		{&s.createContexts, createContexts},
 		{&s.clearContexts, `DELETE FROM temp.batch_context`},
 	} {
 		if *one.st, err = s.w.PrepareContext(ctx, one.text); err != nil {

@@ -60,9 +60,6 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		return nil, err
 	}
 
-	if _, err := tx.StmtContext(ctx, s.createContexts).ExecContext(ctx); err != nil {
-		return nil, fmt.Errorf("preparing the batch contexts: %w", err)
-	}
 	err = s.chunks(ctx, tx, len(batches), insertContexts, func(st *sql.Stmt, from, to int) error {
 		args := s.args[:0]
 		for i := from; i < to; i++ {
