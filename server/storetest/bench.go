@@ -15,17 +15,26 @@ import (
 // BenchmarkWrite measures an engine's group commits with durable commits:
 // 64 requests' batches a commit, of 1 and of 20 events (the two request
 // sizes of the ingest benchmark), and 31 single-event batches, a group as
-// make bench's 32 connections form it. It reports events/s and the commit
-// latency. Each engine runs it on a store open returns, so their figures
-// compare.
+// make bench's 32 connections form it, from 50 partners and as many
+// visitors as batches. The "one page" cases are make bench's own groups:
+// every batch from one partner's page and one visitor, which leaves only
+// the events' own cost. It reports events/s and the commit latency. Each
+// engine runs it on a store open returns, so their figures compare.
 func BenchmarkWrite(b *testing.B, open func(b *testing.B) server.Store) {
-	for _, c := range []struct{ perBatch, batchesPerCommit int }{{1, 64}, {20, 64}, {1, 31}} {
-		b.Run(fmt.Sprintf("events=%d/batches=%d", c.perBatch, c.batchesPerCommit), func(b *testing.B) {
+	for _, c := range []struct {
+		perBatch, batchesPerCommit int
+		onePage                    bool
+	}{{1, 64, false}, {20, 64, false}, {1, 31, false}, {1, 8, true}, {1, 16, true}, {20, 16, true}} {
+		name := fmt.Sprintf("events=%d/batches=%d", c.perBatch, c.batchesPerCommit)
+		if c.onePage {
+			name += "/one_page"
+		}
+		b.Run(name, func(b *testing.B) {
 			s := open(b)
 			defer s.Close()
 			groups := make([][]server.Batch, b.N)
 			for i := range groups {
-				groups[i] = benchGroup(c.perBatch, c.batchesPerCommit, time.Now())
+				groups[i] = benchGroup(c.perBatch, c.batchesPerCommit, c.onePage, time.Now())
 			}
 			b.ResetTimer()
 			start := time.Now()
@@ -41,8 +50,9 @@ func BenchmarkWrite(b *testing.B, open func(b *testing.B) server.Store) {
 	}
 }
 
-// benchGroup is one group commit's batches: a view, then answers.
-func benchGroup(perBatch, batches int, now time.Time) []server.Batch {
+// benchGroup is one group commit's batches: a view, then answers; or,
+// onePage, views of one page by one visitor, as make bench sends them.
+func benchGroup(perBatch, batches int, onePage bool, now time.Time) []server.Batch {
 	group := make([]server.Batch, batches)
 	for i := range group {
 		bt := server.Batch{
@@ -55,9 +65,13 @@ func benchGroup(perBatch, batches int, now time.Time) []server.Batch {
 			ReceivedAt: now,
 			Visitor:    []byte(uuid.Must(uuid.NewV7()).String()[:16]),
 		}
+		if onePage {
+			bt.Partner, bt.ContentVersion, bt.UTM = "bench", "", event.UTM{}
+			bt.Visitor = []byte("one-visitor-hash")
+		}
 		for j := range perBatch {
 			e := event.Event{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetViewed, At: now}
-			if j > 0 {
+			if j > 0 && !onePage {
 				q := j % 5
 				e.Type, e.Data = event.QuestionAnswered, event.Data{Question: fmt.Sprintf("q%d", q), Option: "a", Index: &q}
 			}
