@@ -29,9 +29,6 @@ type Store struct {
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
-	// lastSeq reads the highest seq stored; prepared once, as each write
-	// asks it.
-	lastSeq *sql.Stmt
 	// clearContexts empties temp.batch_context (see statements).
 	clearContexts *sql.Stmt
 	args          []any // the writer's arguments, reused from write to write
@@ -119,10 +116,8 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
-	for _, st := range []*sql.Stmt{s.lastSeq, s.clearContexts} {
-		if st != nil {
-			st.Close()
-		}
+	if s.clearContexts != nil {
+		s.clearContexts.Close()
 	}
 	var rerr error
 	if s.r != nil {

@@ -152,16 +152,6 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 			s.stmts[[2]int{int(kind), rows}] = st
 		}
 	}
-	for _, one := range []struct {
-		st   **sql.Stmt
-		text string
-	}{
-		{&s.lastSeq, `SELECT coalesce(max(seq), 0) FROM events`},
-		{&s.clearContexts, `DELETE FROM temp.batch_context`},
-	} {
-		if *one.st, err = s.w.PrepareContext(ctx, one.text); err != nil {
-			return err
-		}
-	}
-	return nil
+	s.clearContexts, err = s.w.PrepareContext(ctx, `DELETE FROM temp.batch_context`)
+	return err
 }

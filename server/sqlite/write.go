@@ -71,15 +71,12 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		return nil, fmt.Errorf("storing the batch contexts: %w", err)
 	}
 
-	// Which rows went in: a chunk's rows get the next seqs, so when a
-	// chunk stores all its rows (no duplicates: the common case) nothing
-	// needs reading back; otherwise the rows after the chunk's first seq
-	// say which. RETURNING would read back every row, at a quarter of the
-	// cost of the insert.
-	var last int64 // the highest seq before the chunk
-	if err := tx.StmtContext(ctx, s.lastSeq).QueryRowContext(ctx).Scan(&last); err != nil {
-		return nil, fmt.Errorf("storing events: %w", err)
-	}
+	// Which rows went in: SQLite gives each new row the table's highest
+	// seq plus one, so a chunk that stored n rows stored seqs
+	// LastInsertId-n+1 to LastInsertId. When it stored all its rows (no
+	// duplicates: the common case) nothing needs reading back; otherwise
+	// those seqs say which. RETURNING would read back every row, at a
+	// quarter of the cost of the insert.
 	skipped := map[eventKey]bool{} // already stored before this call
 	insert := func(st *sql.Stmt, chunk []row) error {
 		args := s.args[:0]
@@ -93,12 +90,16 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			return err
 		}
 		n, err := res.RowsAffected()
-		if err != nil {
+		if err != nil || int(n) == len(chunk) {
 			return err
 		}
-		if int(n) < len(chunk) {
-			stored := map[eventKey]bool{}
-			err := query(ctx, tx, `SELECT partner, event_id FROM events WHERE seq > ?`, []any{last}, func(rows *sql.Rows) error {
+		stored := map[eventKey]bool{}
+		if n > 0 {
+			last, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			err = query(ctx, tx, `SELECT partner, event_id FROM events WHERE seq > ?`, []any{last - n}, func(rows *sql.Rows) error {
 				var k eventKey
 				err := rows.Scan(&k.partner, &k.id)
 				stored[k] = true
@@ -107,16 +108,13 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			if err != nil {
 				return err
 			}
-			for _, r := range chunk {
-				if k := (eventKey{r.event.Partner, r.event.ID}); !stored[k] {
-					skipped[k] = true
-				}
+		}
+		for _, r := range chunk {
+			if k := (eventKey{r.event.Partner, r.event.ID}); !stored[k] {
+				skipped[k] = true
 			}
 		}
-		if n > 0 {
-			last, err = res.LastInsertId()
-		}
-		return err
+		return nil
 	}
 	// Runs of events of one statement kind go in together, so seq keeps
 	// the order the events came in.
