@@ -24,8 +24,12 @@ var _ server.Store = (*Store)(nil)
 
 // Store is a server.Store on a SQLite file.
 type Store struct {
-	w *sql.DB // the single writer connection
-	r *sql.DB // readers
+	w  *sql.DB // the single writer connection
+	r  *sql.DB // readers
+	ck *sql.DB // the background checkpoints' connection (see checkpoint)
+
+	stopCheckpoints context.CancelFunc
+	checkpointsDone chan struct{}
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
@@ -50,6 +54,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"journal_size_limit(67108864)", // give the WAL back after a checkpoint
 		"cache_size(-32000)",           // 32 MB of pages for the writer
 		"temp_store(MEMORY)",           // temp.batch_context never touches disk
+		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutocheckpoint), // see checkpoint
 	})}
 	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
 	// write, so two processes never deadlock upgrading a read lock.
@@ -78,6 +83,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("preparing statements on %s: %w", path, err)
 	}
+	cq := url.Values{"_pragma": slices.Concat(common, []string{"synchronous(FULL)"})}
+	if s.ck, err = sql.Open("sqlite", path+"?"+cq.Encode()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	s.ck.SetMaxOpenConns(1)
+	ckCtx, stop := context.WithCancel(context.Background())
+	s.stopCheckpoints, s.checkpointsDone = stop, make(chan struct{})
+	go checkpoint(ckCtx, s.ck, s.checkpointsDone)
 	return s, nil
 }
 
@@ -110,6 +124,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close waits for running writes and closes the database.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+		<-s.checkpointsDone
+		s.ck.Close()
+	}
 	s.wmu.Lock() // let a running write finish
 	defer s.wmu.Unlock()
 	for _, st := range s.stmts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -146,5 +147,44 @@ func TestUpgradeKeepsVisitors(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Visitors != 2 {
 		t.Fatalf("rollups after the upgrade: %+v; want one day with 2 visitors, a-bot and new (seen-before was counted before the upgrade; a-bot only as a bot, which counts for nothing)", got)
+	}
+}
+
+// TestBackgroundCheckpoints checks that the store copies the WAL back into
+// the database file by itself, long before the writer's own threshold: the
+// file grows though far fewer pages than writerAutocheckpoint were written.
+func TestBackgroundCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	now := time.Now()
+	var batches []server.Batch
+	for range 20 {
+		b := server.Batch{Batch: event.Batch{Partner: "acme", Widget: "w", View: uuid.Must(uuid.NewV7()).String(),
+			Page: event.Page{Origin: "https://www.acme.example"}}, ReceivedAt: now}
+		for range 20 {
+			b.Events = append(b.Events, event.Event{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetViewed, At: now})
+		}
+		batches = append(batches, b)
+	}
+	if _, err := s.Write(ctx, batches); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); size() <= before; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is still %d bytes 5 s after a write of 400 events: no checkpoint ran", before)
+		}
 	}
 }
