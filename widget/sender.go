@@ -25,8 +25,10 @@ const (
 // navigator.sendBeacon when the page is going away.
 type transport interface {
 	// Post sends body and reports the HTTP status (0 on a network error)
-	// and the Retry-After the server asked for, if any.
-	Post(body []byte) (status int, retryAfter time.Duration)
+	// and the Retry-After the server asked for in seconds, if any. Seconds
+	// rather than a time.Duration: a Duration in an interface's method set
+	// links its String method (some 4 KB) into app.wasm.
+	Post(body []byte) (status, retryAfterSeconds int)
 	// Beacon hands body to the browser to deliver after the page is gone,
 	// and reports whether the browser took it.
 	Beacon(body []byte) bool
@@ -39,7 +41,11 @@ type sender struct {
 	transport transport
 	context   event.Batch // the mount's context; Events unused
 	now       func() time.Time
-	after     func(time.Duration, func()) // time.AfterFunc, replaceable in tests
+	// after is time.AfterFunc, replaceable in tests. It takes the wait in
+	// nanoseconds rather than as a time.Duration: a Duration reachable
+	// from a value the widget puts in an interface links Duration.String
+	// (some 4 KB) into app.wasm.
+	after func(nanos int64, f func())
 
 	mu       sync.Mutex
 	queue    []event.Event
@@ -55,7 +61,7 @@ func newSender(t transport, ctx event.Batch, enabled bool) *sender {
 		transport: t,
 		context:   ctx,
 		now:       time.Now,
-		after:     func(d time.Duration, f func()) { time.AfterFunc(d, f) },
+		after:     func(d int64, f func()) { time.AfterFunc(time.Duration(d), f) },
 		enabled:   enabled,
 	}
 }
@@ -96,7 +102,7 @@ func (s *sender) Record(t event.Type, d event.Data) {
 		s.sendLocked()
 	case !s.timer:
 		s.timer = true
-		s.after(batchDelay, s.flush)
+		s.after(int64(batchDelay), s.flush)
 	}
 }
 
@@ -123,7 +129,7 @@ func (s *sender) sendLocked() {
 	s.inFlight = true
 	go func() {
 		status, retryAfter := s.transport.Post(body)
-		s.settle(events, status, retryAfter)
+		s.settle(events, status, time.Duration(retryAfter)*time.Second)
 	}()
 }
 
@@ -142,7 +148,7 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 			s.sendLocked()
 		} else if len(s.queue) > 0 && !s.timer {
 			s.timer = true
-			s.after(batchDelay, s.flush)
+			s.after(int64(batchDelay), s.flush)
 		}
 		return
 	}
@@ -152,7 +158,7 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 		wait = retryAfter
 	}
 	s.timer = true
-	s.after(wait, s.flush)
+	s.after(int64(wait), s.flush)
 }
 
 // dropSent removes the events of a delivered batch, which are at the head

@@ -23,13 +23,12 @@ func newBrowserTransport() *browserTransport { return &browserTransport{url: eve
 // fetchAnswer is what a fetch settled with: a status, or 0 when it failed
 // on the network.
 type fetchAnswer struct {
-	status     int
-	retryAfter time.Duration
+	status, retryAfter int
 }
 
 // Post implements transport. It blocks its goroutine (never the event
 // loop) until the fetch settles.
-func (t *browserTransport) Post(body []byte) (int, time.Duration) {
+func (t *browserTransport) Post(body []byte) (int, int) {
 	done := make(chan fetchAnswer, 1)
 	onAnswer := app.FuncOf(func(this app.Value, args []app.Value) any {
 		res := args[0]
@@ -69,10 +68,10 @@ func (t *browserTransport) Beacon(body []byte) bool {
 
 // retryAfter reads a Retry-After header given in seconds (the form our
 // server sends); anything else counts as absent.
-func retryAfter(v string) time.Duration {
+func retryAfter(v string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return 0
 	}
-	return min(time.Duration(n)*time.Second, maxBackoff)
+	return min(n, int(maxBackoff/time.Second))
 }
