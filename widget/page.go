@@ -266,7 +266,7 @@ func (p *page) onCTA(ctx app.Context, _ app.Event) {
 
 func (p *page) Render() app.UI {
 	if p.widget == nil {
-		return h(n{tag: "main", class: "ff", kids: []app.UI{h(n{tag: "p", text: "This widget could not be loaded."})}})
+		return h(n{tag: "main", class: "ff"}, h(n{tag: "p", text: "This widget could not be loaded."}))
 	}
 	w := p.widget
 	recommended := ""
@@ -279,10 +279,10 @@ func (p *page) Render() app.UI {
 	}
 	pitfalls := make([]app.UI, 0, len(w.Pitfalls.Items)+1)
 	for _, it := range w.Pitfalls.Items {
-		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall", kids: []app.UI{
+		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall"},
 			h(n{tag: "h3", text: it.Title}),
 			h(n{tag: "p", text: it.Text}),
-		}}))
+		))
 	}
 	if w.Pitfalls.Note != "" {
 		pitfalls = append(pitfalls, h(n{tag: "p", text: w.Pitfalls.Note}))
@@ -293,20 +293,20 @@ func (p *page) Render() app.UI {
 		if p.faqOpen[f.ID] {
 			attrs = append(attrs, "open", "true") // never "false": it would prerender as open
 		}
-		faq[i] = h(n{tag: "details", id: faqID(f.ID), attrs: attrs, on: "toggle", handler: p.onFAQToggle, kids: []app.UI{
+		faq[i] = h(n{tag: "details", id: faqID(f.ID), attrs: attrs, on: "toggle", handler: p.onFAQToggle},
 			h(n{tag: "summary", text: f.Question}),
 			h(n{tag: "p", text: f.Answer}),
-		}})
+		)
 	}
-	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}, kids: []app.UI{
+	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}},
 		h(n{tag: "h1", class: "ff-title", text: w.Title}),
 		h(n{tag: "p", class: "ff-summary", text: w.Summary}),
 		section("ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...),
-		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}, kids: []app.UI{
+		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
 			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
-		}}),
+		),
 		newQuiz().Widget(w).Ready(p.ready).OnOutcome(p.setOutcome),
-		h(n{tag: "div", kids: fits}),
+		h(n{tag: "div"}, fits...),
 		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
 		section("ff-next", w.NextSteps.Heading,
 			append(paragraphs(w.NextSteps.Paragraphs), newWorksheet().Widget(w).Ready(p.ready))...),
@@ -314,13 +314,13 @@ func (p *page) Render() app.UI {
 		ctaLink(w, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
-		app.Raw(`<script type="application/json" id="` + islandID + `">` + p.island + `</script>`),
-	}})
+		app.Raw(`<script type="application/json" id="`+islandID+`">`+p.island+`</script>`),
+	)
 }
 
 // section is a titled part of the page.
 func section(class, heading string, body ...app.UI) app.UI {
-	return h(n{tag: "section", class: "ff-section " + class, kids: append([]app.UI{h(n{tag: "h2", text: heading})}, body...)})
+	return h(n{tag: "section", class: "ff-section " + class}, append([]app.UI{h(n{tag: "h2", text: heading})}, body...)...)
 }
 
 func paragraphs(ps []string) []app.UI {

@@ -201,10 +201,10 @@ func (q *quiz) Render() app.UI {
 	default:
 		body = q.renderQuestion()
 	}
-	return h(n{tag: "section", class: "ff-fit", attrs: []string{"aria-labelledby", fitHeadingID}, kids: []app.UI{
+	return h(n{tag: "section", class: "ff-fit", attrs: []string{"aria-labelledby", fitHeadingID}},
 		h(n{tag: "h2", id: fitHeadingID, text: q.IWidget.Fit.Heading}),
 		body,
-	}})
+	)
 }
 
 // renderIntro shows the intro and the start button. The prerendered page
@@ -223,7 +223,7 @@ func (q *quiz) renderIntro() app.UI {
 	if w.Fit.Intro != "" {
 		intro = h(n{tag: "p", text: w.Fit.Intro})
 	}
-	return h(n{tag: "div", class: "ff-intro", kids: []app.UI{intro, h(n{tag: "div", class: "ff-actions", kids: []app.UI{start}})}})
+	return h(n{tag: "div", class: "ff-intro"}, intro, h(n{tag: "div", class: "ff-actions"}, start))
 }
 
 func (q *quiz) renderQuestion() app.UI {
@@ -238,14 +238,14 @@ func (q *quiz) renderQuestion() app.UI {
 		// No checked attribute: the radios keep their own state while the
 		// visitor chooses (a re-render racing the arrow keys would undo a
 		// choice), and syncRadios sets it when the question changes.
-		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}, kids: []app.UI{
+		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}},
 			// app.Elem rather than ElemSelfClosing saves a type in
 			// app.wasm; questions render only in the browser, which
 			// creates the element from its tag alone.
 			h(n{tag: "input", id: id, attrs: []string{"type", "radio", "name", "ff-q-" + qu.ID, "value", o.ID},
 				on: "change", handler: q.onChoose}),
 			h(n{tag: "span", text: o.Label}),
-		}})
+		)
 	}
 	var help app.UI
 	var fsAttrs []string
@@ -269,19 +269,19 @@ func (q *quiz) renderQuestion() app.UI {
 		restart = button("ff-button ff-quiet", w.UI.Restart, q.restart)
 	}
 	progress := fill(w.UI.Progress, "n", strconv.Itoa(q.step+1), "total", strconv.Itoa(len(qs)))
-	return h(n{tag: "div", class: "ff-step", kids: []app.UI{
-		h(n{tag: "div", class: "ff-progress", kids: []app.UI{
+	return h(n{tag: "div", class: "ff-step"},
+		h(n{tag: "div", class: "ff-progress"},
 			h(n{tag: "p", id: "ff-progress-label", text: progress}),
 			h(n{tag: "progress", attrs: []string{"max", strconv.Itoa(len(qs)), "value", strconv.Itoa(q.step + 1), "aria-labelledby", "ff-progress-label"}}),
-		}}),
-		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs, kids: []app.UI{
-			h(n{tag: "legend", kids: []app.UI{h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: []string{"tabindex", "-1"}})}}),
+		),
+		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs},
+			h(n{tag: "legend"}, h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: []string{"tabindex", "-1"}})),
 			help,
-			h(n{tag: "div", class: "ff-options", kids: options}),
-		}}),
+			h(n{tag: "div", class: "ff-options"}, options...),
+		),
 		q.renderLean(),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{back, button("ff-button ff-primary", nextLabel, onNext), restart}}),
-	}})
+		h(n{tag: "div", class: "ff-actions"}, back, button("ff-button ff-primary", nextLabel, onNext), restart),
+	)
 }
 
 // renderLean shows the provisional lean of the answers so far.
@@ -295,10 +295,10 @@ func (q *quiz) renderLean() app.UI {
 		return nil
 	}
 	r, _ := w.Result(rec.Outcome)
-	return h(n{tag: "p", class: "ff-lean", kids: []app.UI{
+	return h(n{tag: "p", class: "ff-lean"},
 		h(n{tag: "strong", text: r.Label}),
 		h(n{tag: "span", text: fill(w.UI.Provisional, "answered", strconv.Itoa(rec.Answered), "total", strconv.Itoa(rec.Total))}),
-	}})
+	)
 }
 
 // maxDrivers is how many driving answers the result explains.
@@ -318,17 +318,17 @@ func (q *quiz) renderResult() app.UI {
 		for i, d := range drivers {
 			items[i] = h(n{tag: "li", text: driverText(w, d)})
 		}
-		why = h(n{tag: "div", kids: []app.UI{h(n{tag: "h4", text: w.UI.Why}), h(n{tag: "ul", kids: items})}})
+		why = h(n{tag: "div"}, h(n{tag: "h4", text: w.UI.Why}), h(n{tag: "ul"}, items...))
 	}
 	if len(res.Pitfalls) > 0 {
 		items := make([]app.UI, len(res.Pitfalls))
 		for i, id := range res.Pitfalls {
 			p, _ := w.Pitfall(id)
-			items[i] = h(n{tag: "li", kids: []app.UI{h(n{tag: "strong", text: p.Title}), h(n{tag: "span", text: p.Text})}})
+			items[i] = h(n{tag: "li"}, h(n{tag: "strong", text: p.Title}), h(n{tag: "span", text: p.Text}))
 		}
-		pitfalls = h(n{tag: "div", kids: []app.UI{h(n{tag: "h4", text: w.UI.Pitfalls}), h(n{tag: "ul", class: "ff-pitfalls", kids: items})}})
+		pitfalls = h(n{tag: "div"}, h(n{tag: "h4", text: w.UI.Pitfalls}), h(n{tag: "ul", class: "ff-pitfalls"}, items...))
 	}
-	return h(n{tag: "div", class: "ff-result", kids: []app.UI{
+	return h(n{tag: "div", class: "ff-result"},
 		h(n{tag: "h3", id: resultHeadingID, text: res.Heading, attrs: []string{"tabindex", "-1"}}),
 		h(n{tag: "p", text: res.Body}),
 		why,
@@ -336,11 +336,11 @@ func (q *quiz) renderResult() app.UI {
 		h(n{tag: "p", text: flipText(w, rec.Flip)}),
 		pitfalls,
 		ctaLink(w, q.onCTA),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{
+		h(n{tag: "div", class: "ff-actions"},
 			button("ff-button", w.UI.Back, q.back),
 			button("ff-button ff-quiet", w.UI.Restart, q.restart),
-		}}),
-	}})
+		),
+	)
 }
 
 // ctaLink is the call to action: a new tab (the only kind of link go-app's
@@ -350,14 +350,13 @@ func ctaLink(w *content.Widget, onClick app.EventHandler) app.UI {
 	if w.CTA.URL == "" {
 		return nil
 	}
-	return h(n{tag: "p", class: "ff-cta", kids: []app.UI{
+	return h(n{tag: "p", class: "ff-cta"},
 		h(n{tag: "a", class: "ff-button ff-primary", on: "click", handler: onClick,
-			attrs: []string{"href", w.CTA.URL, "target", "_blank", "rel", "noopener"},
-			kids: []app.UI{
-				h(n{tag: "span", text: w.CTA.Label}),
-				h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
-			}}),
-	}})
+			attrs: []string{"href", w.CTA.URL, "target", "_blank", "rel", "noopener"}},
+			h(n{tag: "span", text: w.CTA.Label}),
+			h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
+		),
+	)
 }
 
 // driverText is the sentence explaining one driving answer: the option's

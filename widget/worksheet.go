@@ -178,31 +178,31 @@ func (ws *worksheet) Render() app.UI {
 	}
 	var fallback, intro app.UI
 	if ws.copied == copyRefused {
-		fallback = h(n{tag: "div", class: "ff-ws-fallback", kids: []app.UI{
+		fallback = h(n{tag: "div", class: "ff-ws-fallback"},
 			h(n{tag: "label", text: sheet.Heading, attrs: []string{"for", "ff-ws-text"}}),
 			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: []string{"readonly", "true", "rows", "8"}}),
-		}})
+		)
 	}
 	// The worksheet sits under "What to do next", whose first paragraph
 	// may be the same text: say it once.
 	if sheet.Intro != "" && !slices.Contains(w.NextSteps.Paragraphs, sheet.Intro) {
 		intro = h(n{tag: "p", text: sheet.Intro})
 	}
-	return h(n{tag: "div", class: "ff-worksheet", kids: []app.UI{
+	return h(n{tag: "div", class: "ff-worksheet"},
 		h(n{tag: "h3", text: sheet.Heading}),
 		intro,
-		h(n{tag: "div", class: "ff-ws-head", kids: []app.UI{
+		h(n{tag: "div", class: "ff-ws-head"},
 			h(n{tag: "span", text: sheet.ResponsibilityHeading}),
 			h(n{tag: "span", text: sheet.OwnerHeading}),
-		}}),
-		h(n{tag: "ul", class: "ff-ws-list", kids: rows}),
+		),
+		h(n{tag: "ul", class: "ff-ws-list"}, rows...),
 		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: []string{"role", "status"}}),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{
+		h(n{tag: "div", class: "ff-actions"},
 			button("ff-button", w.UI.Copy, onCopy),
 			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: []string{"role", "status"}}),
-		}}),
+		),
 		fallback,
-	}})
+	)
 }
 
 // renderRow is one responsibility and its owner; atRisk flags it.
@@ -227,10 +227,10 @@ func (ws *worksheet) renderRow(r content.Responsibility, atRisk bool) app.UI {
 		class = "ff-ws-row ff-risk"
 	}
 	id := selectID(r.ID)
-	return h(n{tag: "li", class: class, kids: []app.UI{
+	return h(n{tag: "li", class: class},
 		h(n{tag: "label", attrs: []string{"for", id}, text: r.Label}),
-		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet, kids: options}),
-	}})
+		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet}, options...),
+	)
 }
 
 func copiedText(w *content.Widget, state int) string {
