@@ -9,6 +9,8 @@ import (
 // both the server's prerender and the client read it from the same URL, so
 // their renders agree.
 type theme struct {
+	_ noCompare // see noCompare
+
 	// Scheme is "light", "dark" or "auto" (follow the visitor's system).
 	Scheme string
 	// Accent is the partner's colour as #rrggbb, or empty for ours;
@@ -111,3 +113,8 @@ func contrast(a, b string) float64 {
 	}
 	return (la + 0.05) / (lb + 0.05)
 }
+
+// noCompare makes a struct type incomparable, so the linker gives it no
+// equality function: it would be kept in app.wasm with the type, for an ==
+// that nothing uses. First in the struct, it adds no padding.
+type noCompare [0]func()
