@@ -70,26 +70,29 @@ func newSender(t transport, ctx event.Batch, enabled bool) *sender {
 // off are dropped, not kept for later.
 func (s *sender) SetEnabled(on bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.enabled = on
+	s.mu.Unlock()
 }
 
 // SetPath follows the host page of a single-page app to its new path.
 func (s *sender) SetPath(path string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.context.Page.Path = path
+	s.mu.Unlock()
 }
 
 // Record queues one event; it never blocks on the network.
 func (s *sender) Record(t event.Type, d event.Data) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	// The sender unlocks by hand rather than with defer: nothing here
+	// panics, and each deferred call is a wrapper function in app.wasm.
 	if !s.enabled {
+		s.mu.Unlock()
 		return
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
+		s.mu.Unlock()
 		return // no randomness: nothing sensible to send
 	}
 	s.queue = append(s.queue, event.Event{ID: id.String(), Type: t, At: s.now().UTC(), Data: d})
@@ -104,16 +107,17 @@ func (s *sender) Record(t event.Type, d event.Data) {
 		s.timer = true
 		s.after(int64(batchDelay), s.flush)
 	}
+	s.mu.Unlock()
 }
 
 // flush sends what is queued (the timer's and the retry's entry point).
 func (s *sender) flush() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.timer = false
 	if !s.inFlight && len(s.queue) > 0 {
 		s.sendLocked()
 	}
+	s.mu.Unlock()
 }
 
 // sendLocked posts up to batchEvents queued events in the background. The
@@ -138,7 +142,6 @@ func (s *sender) sendLocked() {
 // help); otherwise the sender backs off and tries again.
 func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.inFlight = false
 	retry := status == 0 || status == 429 || status >= 500
 	if !retry {
@@ -150,6 +153,7 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 			s.timer = true
 			s.after(int64(batchDelay), s.flush)
 		}
+		s.mu.Unlock()
 		return
 	}
 	s.failures++
@@ -159,6 +163,7 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 	}
 	s.timer = true
 	s.after(int64(wait), s.flush)
+	s.mu.Unlock()
 }
 
 // dropSent removes the events of a delivered batch, which are at the head
@@ -190,15 +195,15 @@ func backoff(failures int) time.Duration {
 // still in flight are sent again; the server keeps each once.
 func (s *sender) FlushBeacon() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for len(s.queue) > 0 {
 		n := min(len(s.queue), event.MaxEvents)
 		body, err := s.encode(s.queue[:n])
 		if err != nil || !s.transport.Beacon(body) {
-			return // keep them: the next fetch may still deliver them
+			break // keep them: the next fetch may still deliver them
 		}
 		s.queue = s.queue[n:]
 	}
+	s.mu.Unlock()
 }
 
 func (s *sender) encode(events []event.Event) ([]byte, error) {

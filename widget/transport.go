@@ -39,8 +39,6 @@ func (t *browserTransport) Post(body []byte) (int, int) {
 		done <- fetchAnswer{}
 		return nil
 	})
-	defer onAnswer.Release()
-	defer onFailure.Release()
 	app.Window().Call("fetch", t.url, map[string]any{
 		"method":      "POST",
 		"body":        string(body),
@@ -48,12 +46,15 @@ func (t *browserTransport) Post(body []byte) (int, int) {
 		"credentials": "omit",
 		"keepalive":   len(body) < 60<<10, // lets a send finish as the page goes away
 	}).Call("then", onAnswer, onFailure)
+	var a fetchAnswer // a network failure unless the fetch settles in time
 	select {
-	case a := <-done:
-		return a.status, a.retryAfter
+	case a = <-done:
 	case <-time.After(30 * time.Second):
-		return 0, 0
 	}
+	// Released by hand: a deferred call is a wrapper function in app.wasm.
+	onAnswer.Release()
+	onFailure.Release()
+	return a.status, a.retryAfter
 }
 
 // Beacon implements transport with navigator.sendBeacon, whose string body
