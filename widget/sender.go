@@ -1,8 +1,9 @@
 package widget
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -187,7 +188,16 @@ func dropSent(queue, sent []event.Event) []event.Event {
 func backoff(failures int) time.Duration {
 	d := time.Second << min(failures-1, 6)
 	d = min(d, maxBackoff)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return d/2 + time.Duration(jitter(uint64(d/2)+1))
+}
+
+// jitter returns a random number in [0, n). It reads crypto/rand, which
+// the UUIDs link into app.wasm anyway, rather than linking math/rand/v2
+// too; the modulo's bias is nothing next to a backoff's nanoseconds.
+func jitter(n uint64) uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return binary.LittleEndian.Uint64(b[:]) % n
 }
 
 // FlushBeacon hands everything queued to the browser as beacons: the page
