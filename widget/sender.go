@@ -3,6 +3,7 @@ package widget
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"io"
 	"encoding/json"
 	"sync"
 	"time"
@@ -191,12 +192,13 @@ func backoff(failures int) time.Duration {
 	return d/2 + time.Duration(jitter(uint64(d/2)+1))
 }
 
-// jitter returns a random number in [0, n). It reads crypto/rand, which
-// the UUIDs link into app.wasm anyway, rather than linking math/rand/v2
-// too; the modulo's bias is nothing next to a backoff's nanoseconds.
+// jitter returns a random number in [0, n). It reads crypto/rand the way
+// the UUIDs do (io.ReadFull of rand.Reader), which app.wasm links anyway,
+// rather than linking math/rand/v2 or rand.Read too; the modulo's bias is
+// nothing next to a backoff's nanoseconds.
 func jitter(n uint64) uint64 {
 	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	_, _ = io.ReadFull(rand.Reader, b[:]) // crypto/rand's Reader never fails
 	return binary.LittleEndian.Uint64(b[:]) % n
 }
 
