@@ -119,7 +119,7 @@ func (p *page) OnMount(ctx app.Context) {
 	}
 	p.ready = true
 	p.watchView(ctx)
-	ctx.Defer(func(app.Context) {
+	deferTo(ctx, func(app.Context) {
 		root.Call("setAttribute", "data-forgefit-ready", "true")
 		Loader.Post(msgReady, map[string]any{})
 	})
@@ -163,12 +163,12 @@ func (p *page) watchView(ctx app.Context) {
 	p.onSeen = app.FuncOf(func(_ app.Value, args []app.Value) any {
 		entries := args[0]
 		visible := halfVisible(entries.Index(entries.Length() - 1))
-		ctx.Dispatch(func(ctx app.Context) {
+		dispatch(ctx, func(ctx app.Context) {
 			p.visible = visible
 			if visible && !p.viewed {
 				// What ctx.After does, without linking time.Sleep into
 				// app.wasm: the sender's timers already use AfterFunc.
-				time.AfterFunc(viewedAfter, func() { ctx.Dispatch(p.reportView) })
+				time.AfterFunc(viewedAfter, func() { dispatch(ctx, p.reportView) })
 			}
 		})
 		return nil

@@ -168,7 +168,7 @@ func (q *quiz) focus(_ app.Context, id string) {
 	if !q.mounted {
 		return // on the server, and in unit tests
 	}
-	q.self.Defer(func(app.Context) {
+	deferTo(q.self, func(app.Context) {
 		q.syncRadios()
 		if el := app.Window().GetElementByID(id); el.Truthy() {
 			el.Call("focus")

@@ -135,7 +135,7 @@ func (ws *worksheet) copy(ctx app.Context, _ app.Event) {
 	ws.releasePending()
 	var done, failed app.Func
 	settle := func(result int) {
-		ctx.Dispatch(func(ctx app.Context) {
+		dispatch(ctx, func(ctx app.Context) {
 			ws.releasePending()
 			ws.copied = result
 			if result == copyRefused {
@@ -152,7 +152,7 @@ func (ws *worksheet) copy(ctx app.Context, _ app.Event) {
 // selectFallback selects the fallback text once it is rendered, so that
 // Ctrl+C or the system menu copies it.
 func (ws *worksheet) selectFallback(ctx app.Context) {
-	ctx.Defer(func(app.Context) {
+	deferTo(ctx, func(app.Context) {
 		if el := app.Window().GetElementByID("ff-ws-text"); el.Truthy() {
 			el.Call("focus")
 			el.Call("select")
