@@ -6,6 +6,7 @@ package widget
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -183,16 +184,26 @@ func (p *page) watchView(ctx app.Context) {
 // top-level viewport but its size (rootBounds) is withheld, so the screen's
 // height stands in for it.
 func halfVisible(e app.Value) bool {
-	if e.Get("intersectionRatio").Float() >= 0.5 {
+	if number(e.Get("intersectionRatio")) >= 0.5 {
 		return true
 	}
-	seen := e.Get("intersectionRect").Get("height").Float()
-	tall := e.Get("boundingClientRect").Get("height").Float()
-	screen := app.Window().Get("screen").Get("availHeight").Float()
+	seen := number(e.Get("intersectionRect").Get("height"))
+	tall := number(e.Get("boundingClientRect").Get("height"))
+	screen := number(app.Window().Get("screen").Get("availHeight"))
 	if root := e.Get("rootBounds"); root.Truthy() {
-		screen = root.Get("height").Float()
+		screen = number(root.Get("height"))
 	}
 	return seen > 0 && seen >= 0.5*min(tall, screen)
+}
+
+// number reads a JS number exactly: its toString is the shortest decimal
+// that reads back as the same float64. It stands in for Value.Float, which,
+// called through go-app's Value interface, keeps the Float method of every
+// go-app, syscall/js and reflect type in app.wasm (some 4 KB). Anything but
+// a number reads as 0.
+func number(v app.Value) float64 {
+	f, _ := strconv.ParseFloat(v.Call("toString").String(), 64)
+	return f
 }
 
 func (p *page) reportView(ctx app.Context) {
