@@ -53,10 +53,14 @@ type page struct {
 	viewed   bool // the view was reported
 	observer app.Value
 	onSeen   app.Func
+
+	// The page's parts, rendered with it (see quiz).
+	quiz *quiz
+	ws   *worksheet
 }
 
 // NewPage returns the component for a widget page.
-func NewPage() app.Composer { return &page{} }
+func NewPage() app.Composer { return &page{quiz: newQuiz(), ws: newWorksheet()} }
 
 // OnInit reads the data island the server rendered, before the client's
 // first render, so that render is identical to the prerendered one. It also
@@ -76,6 +80,7 @@ func (p *page) OnInit() {
 	if p.widget == nil {
 		return
 	}
+	p.ws.Widget(p.widget).readPrerendered()
 	for _, f := range p.widget.FAQ.Entries {
 		if d := doc.Call("getElementById", faqID(f.ID)); d.Truthy() && d.Get("open").Bool() {
 			p.faqOpen[f.ID] = true
@@ -119,6 +124,7 @@ func (p *page) OnMount(ctx app.Context) {
 		Events = p.rec
 	}
 	p.ready = true
+	p.quiz.mount(ctx)
 	p.watchView(ctx)
 	deferTo(ctx, func(app.Context) {
 		root.Call("setAttribute", "data-forgefit-ready", "true")
@@ -126,8 +132,11 @@ func (p *page) OnMount(ctx app.Context) {
 	})
 }
 
-// OnDismount stops recording and watching the widget's visibility.
+// OnDismount stops recording and watching the widget's visibility, and
+// lets the parts release what they hold.
 func (p *page) OnDismount() {
+	p.quiz.dismount()
+	p.ws.releasePending()
 	if p.rec != nil {
 		p.rec.Stop()
 		Events, p.rec = discard{}, nil
@@ -318,11 +327,11 @@ func (p *page) Render() app.UI {
 		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
 			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
 		),
-		newQuiz().Widget(w).Ready(p.ready).OnOutcome(p.setOutcome),
+		p.quiz.Widget(w).Ready(p.ready).OnOutcome(p.setOutcome).Render(),
 		h(n{tag: "div"}, fits...),
 		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
 		section("ff-next", w.NextSteps.Heading,
-			append(paragraphs(w.NextSteps.Paragraphs), newWorksheet().Widget(w).Ready(p.ready))...),
+			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Widget(w).Ready(p.ready).Render())...),
 		section("ff-faq", w.FAQ.Heading, faq...),
 		ctaLink(w, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its

@@ -18,9 +18,15 @@ const (
 
 // quiz asks the fit questions one at a time and shows the explained
 // recommendation.
+//
+// It is a part of the page, not a go-app component of its own: the page
+// holds it, calls its mount and dismount, and renders it. Its event
+// handlers run in the page's elements, so go-app re-renders the page, and
+// with it the quiz. A component type would cost app.wasm about 4 KB (the
+// methods go-app's Compo brings, the type's data), which the widget's
+// budget does not have. The I-prefixed fields are set by the page, as
+// props would be.
 type quiz struct {
-	app.Compo
-
 	IWidget *content.Widget
 	// IReady is set once the client has mounted: until then the start
 	// button is disabled (see page.Render).
@@ -32,18 +38,18 @@ type quiz struct {
 	started bool
 	step    int // the question shown; len(questions) means the result
 	answers fit.Answers
-	// self is the quiz's own context, from OnMount: an event's context
-	// belongs to the element clicked, which the new step may have
-	// replaced, and go-app skips a Defer whose element is gone.
+	// self is the page's context, from mount: an event's context belongs
+	// to the element clicked, which the new step may have replaced, and
+	// go-app skips a Defer whose element is gone.
 	self    app.Context
 	mounted bool
 }
 
-// OnMount keeps the quiz's own context for moving the focus.
-func (q *quiz) OnMount(ctx app.Context) { q.self, q.mounted = ctx, true }
+// mount keeps the page's context for moving the focus.
+func (q *quiz) mount(ctx app.Context) { q.self, q.mounted = ctx, true }
 
-// OnDismount forgets it.
-func (q *quiz) OnDismount() { q.mounted = false }
+// dismount forgets it.
+func (q *quiz) dismount() { q.mounted = false }
 
 func newQuiz() *quiz { return &quiz{} }
 

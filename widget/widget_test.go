@@ -62,21 +62,22 @@ func defaultWidget(t *testing.T) *content.Widget {
 	return w
 }
 
-// harness mounts a component in go-app's test engine and gives the test a
-// context to act in, as an event handler would get.
+// harness mounts a part of the page (the quiz, the worksheet) in go-app's
+// test engine, rendering it as the page does, and gives the test a context
+// to act in, as an event handler would get.
 type harness struct {
 	app.Compo
-	ctx  app.Context
-	body app.UI
+	ctx    app.Context
+	render func() app.UI
 }
 
 func (h *harness) OnPreRender(ctx app.Context) { h.ctx = ctx }
-func (h *harness) Render() app.UI              { return h.body }
+func (h *harness) Render() app.UI              { return h.render() }
 
-func mount(t *testing.T, c app.UI) (app.TestEngine, *harness) {
+func mount(t *testing.T, render func() app.UI) (app.TestEngine, *harness) {
 	t.Helper()
 	e := app.NewTestEngine()
-	h := &harness{body: c}
+	h := &harness{render: render}
 	if err := e.Load(h); err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +91,7 @@ func act(e app.TestEngine, h *harness, f func(app.Context)) {
 	e.ConsumeAll()
 }
 
-// rendered renders c's current state. The engine re-renders a component only
-// when its props change, and the harness's never do.
+// rendered renders c's current state.
 func rendered(c interface{ Render() app.UI }) string { return app.HTMLString(c.Render()) }
 
 // lastOptions answers every question with its last option.
@@ -108,7 +108,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	w := defaultWidget(t)
 	var told []string
 	q := newQuiz().Widget(w).Ready(true).OnOutcome(func(o string) { told = append(told, o) })
-	e, h := mount(t, q)
+	e, h := mount(t, q.Render)
 
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	if !strings.Contains(rendered(q), "Question 1 of 7") {
@@ -186,7 +186,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 func TestQuizNextNeedsAnAnswer(t *testing.T) {
 	obs := observe(t)
 	q := newQuiz().Widget(defaultWidget(t)).Ready(true)
-	e, h := mount(t, q)
+	e, h := mount(t, q.Render)
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
 	if n := len(obs.events("question_answered")); n != 0 || q.step != 0 {
@@ -202,22 +202,22 @@ func TestStartWaitsForTheClient(t *testing.T) {
 	// section > [h2, div.ff-intro > [p, div.ff-actions > [button]]]
 	path := []int{0, 1, 1, 0}
 	q := newQuiz().Widget(w)
-	mount(t, q)
+	_, h := mount(t, q.Render)
 	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true)
-	if err := app.Match(loading, q, path...); err != nil {
+	if err := app.Match(loading, h, path...); err != nil {
 		t.Errorf("before the client is ready: %v\n%s", err, rendered(q))
 	}
-	if err := app.Match(app.Text(w.UI.Loading), q, append(path, 0)...); err != nil {
+	if err := app.Match(app.Text(w.UI.Loading), h, append(path, 0)...); err != nil {
 		t.Errorf("before the client is ready: %v", err)
 	}
 
 	q = newQuiz().Widget(w).Ready(true)
-	mount(t, q)
+	_, h = mount(t, q.Render)
 	start := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").On("click", q.start)
-	if err := app.Match(start, q, path...); err != nil {
+	if err := app.Match(start, h, path...); err != nil {
 		t.Errorf("once the client is ready: %v\n%s", err, rendered(q))
 	}
-	if err := app.Match(app.Text(w.UI.Start), q, append(path, 0)...); err != nil {
+	if err := app.Match(app.Text(w.UI.Start), h, append(path, 0)...); err != nil {
 		t.Errorf("once the client is ready: %v", err)
 	}
 }
@@ -226,7 +226,7 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
 	ws := newWorksheet().Widget(w).Ready(true)
-	e, h := mount(t, ws)
+	e, h := mount(t, ws.Render)
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) {
 		t.Errorf("an undecided worksheet does not warn:\n%s", html)
 	}
@@ -266,7 +266,7 @@ func TestPagePrerender(t *testing.T) {
 	t.Cleanup(func() { Source = source })
 	Source = func(id, locale, partner string) (*content.Widget, error) { return w, nil }
 	p := NewPage().(*page)
-	mount(t, p)
+	mount(t, func() app.UI { return p })
 	html := app.HTMLString(p)
 	for _, must := range []string{`class="ff ff-theme-auto"`, `lang="en"`, "<table", `scope="col"`, "<details", "<select"} {
 		if !strings.Contains(html, must) {

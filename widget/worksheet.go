@@ -17,10 +17,9 @@ const (
 
 // worksheet is the ownership worksheet: who owns each responsibility, with
 // the dangerous pattern (critical ones shared or undecided) flagged as it
-// appears, and the whole copyable as plain text.
+// appears, and the whole copyable as plain text. Like quiz, it is a part of
+// the page rather than a component of its own (see quiz).
 type worksheet struct {
-	app.Compo
-
 	IWidget *content.Widget
 	IReady  bool
 
@@ -41,10 +40,11 @@ func (ws *worksheet) Ready(v bool) *worksheet { ws.IReady = v; return ws }
 
 func selectID(resp string) string { return "ff-ws-" + resp }
 
-// OnInit keeps what the visitor chose in the prerendered page before the
-// client took over: the selects work without wasm, and the client's first
-// render replaces them, so their values are read back here, before it.
-func (ws *worksheet) OnInit() {
+// readPrerendered keeps what the visitor chose in the prerendered page
+// before the client took over: the selects work without wasm, and the
+// client's first render replaces them, so the page has their values read
+// back before it.
+func (ws *worksheet) readPrerendered() {
 	ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
 	if app.IsServer || ws.IWidget == nil {
 		return
@@ -61,11 +61,7 @@ func (ws *worksheet) OnInit() {
 	}
 }
 
-// OnDismount releases the clipboard callbacks still waiting.
-func (ws *worksheet) OnDismount() {
-	ws.releasePending()
-}
-
+// releasePending releases the clipboard callbacks still waiting.
 func (ws *worksheet) releasePending() {
 	for _, f := range ws.pending {
 		f.Release()
