@@ -3,8 +3,8 @@ package widget
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"io"
 	"encoding/json"
+	"io"
 	"sync"
 	"time"
 
