@@ -5,10 +5,20 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Attribute pairs used in many places.
+// Attribute lists that never change, shared rather than written as slice
+// literals at each use: a literal is a fresh allocation there, and its
+// array type brings an equality function into app.wasm. h only reads them.
 var (
-	colScope = []string{"scope", "col"}
-	rowScope = []string{"scope", "row"}
+	colScope          = []string{"scope", "col"}
+	rowScope          = []string{"scope", "row"}
+	buttonType        = []string{"type", "button"}
+	disabledButton    = []string{"type", "button", "disabled", "true"}
+	fitLabelled       = []string{"aria-labelledby", fitHeadingID}
+	helpDescribed     = []string{"aria-describedby", "ff-q-help"}
+	focusable         = []string{"tabindex", "-1"} // a heading the quiz moves the focus to
+	forWorksheetText  = []string{"for", "ff-ws-text"}
+	worksheetTextArea = []string{"readonly", "true", "rows", "8"}
+	statusRole        = []string{"role", "status"}
 )
 
 // comparisonTable renders the topics x models table, highlighting the

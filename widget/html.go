@@ -20,9 +20,9 @@ import (
 // disables it.
 func button(class, label string, onClick app.EventHandler) app.UI {
 	if onClick == nil {
-		return h(n{tag: "button", class: class, text: label, attrs: []string{"type", "button", "disabled", "true"}})
+		return h(n{tag: "button", class: class, text: label, attrs: disabledButton})
 	}
-	return h(n{tag: "button", class: class, text: label, attrs: []string{"type", "button"}, on: "click", handler: onClick})
+	return h(n{tag: "button", class: class, text: label, attrs: buttonType, on: "click", handler: onClick})
 }
 
 // fill is content.Expand without strings.Replacer, which would add some

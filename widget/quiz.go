@@ -207,7 +207,7 @@ func (q *quiz) Render() app.UI {
 	default:
 		body = q.renderQuestion()
 	}
-	return h(n{tag: "section", class: "ff-fit", attrs: []string{"aria-labelledby", fitHeadingID}},
+	return h(n{tag: "section", class: "ff-fit", attrs: fitLabelled},
 		h(n{tag: "h2", id: fitHeadingID, text: q.IWidget.Fit.Heading}),
 		body,
 	)
@@ -221,7 +221,7 @@ func (q *quiz) Render() app.UI {
 func (q *quiz) renderIntro() app.UI {
 	w := q.IWidget
 	start := h(n{tag: "button", class: "ff-button ff-primary", text: w.UI.Loading,
-		attrs: []string{"type", "button", "disabled", "true"}})
+		attrs: disabledButton})
 	if q.IReady {
 		start = button("ff-button ff-primary", w.UI.Start, q.start)
 	}
@@ -257,7 +257,7 @@ func (q *quiz) renderQuestion() app.UI {
 	var fsAttrs []string
 	if qu.Help != "" {
 		help = h(n{tag: "p", class: "ff-help", id: "ff-q-help", text: qu.Help})
-		fsAttrs = []string{"aria-describedby", "ff-q-help"}
+		fsAttrs = helpDescribed
 	}
 	nextLabel := w.UI.Next
 	if q.step == len(qs)-1 {
@@ -281,7 +281,7 @@ func (q *quiz) renderQuestion() app.UI {
 			h(n{tag: "progress", attrs: []string{"max", strconv.Itoa(len(qs)), "value", strconv.Itoa(q.step + 1), "aria-labelledby", "ff-progress-label"}}),
 		),
 		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs},
-			h(n{tag: "legend"}, h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: []string{"tabindex", "-1"}})),
+			h(n{tag: "legend"}, h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: focusable})),
 			help,
 			h(n{tag: "div", class: "ff-options"}, options...),
 		),
@@ -335,7 +335,7 @@ func (q *quiz) renderResult() app.UI {
 		pitfalls = h(n{tag: "div"}, h(n{tag: "h4", text: w.UI.Pitfalls}), h(n{tag: "ul", class: "ff-pitfalls"}, items...))
 	}
 	return h(n{tag: "div", class: "ff-result"},
-		h(n{tag: "h3", id: resultHeadingID, text: res.Heading, attrs: []string{"tabindex", "-1"}}),
+		h(n{tag: "h3", id: resultHeadingID, text: res.Heading, attrs: focusable}),
 		h(n{tag: "p", text: res.Body}),
 		why,
 		h(n{tag: "h4", text: w.UI.FlipHeading}),

@@ -175,8 +175,8 @@ func (ws *worksheet) Render() app.UI {
 	var fallback, intro app.UI
 	if ws.copied == copyRefused {
 		fallback = h(n{tag: "div", class: "ff-ws-fallback"},
-			h(n{tag: "label", text: sheet.Heading, attrs: []string{"for", "ff-ws-text"}}),
-			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: []string{"readonly", "true", "rows", "8"}}),
+			h(n{tag: "label", text: sheet.Heading, attrs: forWorksheetText}),
+			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: worksheetTextArea}),
 		)
 	}
 	// The worksheet sits under "What to do next", whose first paragraph
@@ -192,10 +192,10 @@ func (ws *worksheet) Render() app.UI {
 			h(n{tag: "span", text: sheet.OwnerHeading}),
 		),
 		h(n{tag: "ul", class: "ff-ws-list"}, rows...),
-		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: []string{"role", "status"}}),
+		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: statusRole}),
 		h(n{tag: "div", class: "ff-actions"},
 			button("ff-button", w.UI.Copy, onCopy),
-			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: []string{"role", "status"}}),
+			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: statusRole}),
 		),
 		fallback,
 	)
