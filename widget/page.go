@@ -70,7 +70,7 @@ func (p *page) OnInit() {
 	if app.IsServer {
 		return
 	}
-	p.setQuery(app.Window().URL().Query())
+	p.setQuery(browserParams())
 	doc := app.Window().Get("document")
 	el := doc.Call("getElementById", islandID)
 	if !el.Truthy() {
@@ -92,7 +92,7 @@ func (p *page) OnInit() {
 func (p *page) OnPreRender(ctx app.Context) {
 	u := ctx.Page().URL()
 	id, locale := pageParams(u)
-	p.setQuery(u.Query())
+	p.setQuery(urlParams(u.Query()))
 	if Source == nil {
 		return
 	}
@@ -120,7 +120,7 @@ func (p *page) OnMount(ctx app.Context) {
 	}
 	applyAccent(root, p.theme)
 	if p.widget != nil {
-		p.rec = startRecording(ctx.Page().URL(), p.widget)
+		p.rec = startRecording(browserParams(), p.widget)
 		Events = p.rec
 	}
 	p.ready = true
@@ -227,8 +227,44 @@ func (p *page) reportView(ctx app.Context) {
 // setQuery reads the page query the loader passed (through the server,
 // which dropped anything malformed): the same on the server and the
 // client, so both render alike.
-func (p *page) setQuery(q url.Values) {
+func (p *page) setQuery(q params) {
 	p.theme = themeFromQuery(q)
+}
+
+// params looks up the page's query parameters: a parameter's first value,
+// and whether it is there at all.
+type params func(name string) (value string, ok bool)
+
+// get returns a parameter's first value, "" when it is absent.
+func (q params) get(name string) string {
+	v, _ := q(name)
+	return v
+}
+
+// urlParams looks parameters up in a parsed query, as the server has it.
+func urlParams(v url.Values) params {
+	return func(name string) (string, bool) {
+		vs, ok := v[name]
+		if len(vs) == 0 {
+			return "", ok
+		}
+		return vs[0], true
+	}
+}
+
+// browserParams looks parameters up in the page's location with the
+// browser's URLSearchParams. For the well-formed query the server lets
+// through, it gives what url.Values would, without linking net/url's query
+// parser into app.wasm (about 3 KB).
+func browserParams() params {
+	win := app.Window()
+	search := win.Get("URLSearchParams").New(win.Get("location").Get("search"))
+	return func(name string) (string, bool) {
+		if !search.Call("has", name).Bool() {
+			return "", false
+		}
+		return search.Call("get", name).String(), true
+	}
 }
 
 func (p *page) setIsland(s string) {

@@ -1,8 +1,6 @@
 package widget
 
 import (
-	"net/url"
-
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
@@ -18,14 +16,13 @@ type recording struct {
 	release []func()
 }
 
-// startRecording starts recording for the page at u showing w. Without a
-// host origin (the page opened on its own, not framed by a partner) there
-// is nothing the server would accept, so nothing is recorded.
-func startRecording(u *url.URL, w *content.Widget) *recording {
-	q := u.Query()
-	// A method value, so each lookup is a call rather than an inlined
-	// copy of url.Values.Get (0.4 KB of app.wasm for the eleven).
-	get := q.Get
+// startRecording starts recording for the page with query q showing w.
+// Without a host origin (the page opened on its own, not framed by a
+// partner) there is nothing the server would accept, so nothing is
+// recorded.
+func startRecording(q params, w *content.Widget) *recording {
+	get := q.get
+	_, test := q("test")
 	win := app.Window()
 	ctx := event.Batch{
 		Partner:        get("partner"),
@@ -38,7 +35,7 @@ func startRecording(u *url.URL, w *content.Widget) *recording {
 			Source: get("utm_source"), Medium: get("utm_medium"), Campaign: get("utm_campaign"),
 			Term: get("utm_term"), Content: get("utm_content"),
 		},
-		Test: q.Has("test"),
+		Test: test,
 		Bot:  win.Get("navigator").Get("webdriver").Truthy(),
 	}
 	enabled := ctx.Page.Origin != "" && (get("consent") != "required" || hostConsent())

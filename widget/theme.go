@@ -1,9 +1,6 @@
 package widget
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // theme is how the widget looks, from the page query the loader passes:
 // both the server's prerender and the client read it from the same URL, so
@@ -21,13 +18,13 @@ type theme struct {
 // themeFromQuery reads theme and accent from q. Anything malformed is
 // ignored, never echoed: the server validates them already, and the client
 // checks again because the values reach the page's styles.
-func themeFromQuery(q url.Values) theme {
+func themeFromQuery(q params) theme {
 	t := theme{Scheme: "auto"}
-	switch s := q.Get("theme"); s {
+	switch s := q.get("theme"); s {
 	case "light", "dark":
 		t.Scheme = s
 	}
-	if a, ok := parseAccent(q.Get("accent")); ok {
+	if a, ok := parseAccent(q.get("accent")); ok {
 		t.Accent = a
 		t.OnAccent = textOn(a)
 	}
