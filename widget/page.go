@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -220,7 +221,7 @@ func (p *page) reportView(ctx app.Context) {
 		return
 	}
 	p.viewed = true
-	Events.Record(evWidgetViewed, nil)
+	Events.Record(event.WidgetViewed, event.Data{})
 	Loader.Post(msgView, map[string]any{})
 }
 
@@ -314,7 +315,7 @@ func (p *page) faqToggled(id string, open bool) {
 	faq[id] = open
 	p.faqOpen = faq
 	if open {
-		Events.Record(evFAQOpened, map[string]any{"faq": id})
+		Events.Record(event.FAQOpened, event.Data{FAQ: id})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -69,7 +70,7 @@ func (q *quiz) showingResult() bool { return q.started && q.step >= len(q.questi
 // start shows the first question.
 func (q *quiz) start(ctx app.Context, _ app.Event) {
 	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(evQuizStarted, nil)
+	Events.Record(event.QuizStarted, event.Data{})
 	q.focus(ctx, questionHeadingID)
 }
 
@@ -108,9 +109,9 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	if !ok {
 		return
 	}
-	answer := map[string]any{"question": qu.ID, "option": option, "index": q.step}
-	Events.Record(evQuestionAnswered, answer)
-	Loader.Post(msgAnswer, answer)
+	index := q.step
+	Events.Record(event.QuestionAnswered, event.Data{Question: qu.ID, Option: option, Index: &index})
+	Loader.Post(msgAnswer, map[string]any{"question": qu.ID, "option": option, "index": index})
 	q.step++
 	if q.step < len(qs) {
 		q.focus(ctx, questionHeadingID)
@@ -118,10 +119,10 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	}
 	rec := fit.Score(q.IWidget, q.answers)
 	margin := roundMargin(rec.Margin)
-	data := map[string]any{"outcome": rec.Outcome, "margin": margin}
-	Events.Record(evQuizCompleted, data)
-	Events.Record(evRecommendationShown, data)
-	Loader.Post(msgResult, data)
+	d := event.Data{Outcome: event.Outcome(rec.Outcome), Margin: &margin}
+	Events.Record(event.QuizCompleted, d)
+	Events.Record(event.RecommendationShown, d)
+	Loader.Post(msgResult, map[string]any{"outcome": rec.Outcome, "margin": margin})
 	q.tell(rec.Outcome)
 	q.focus(ctx, resultHeadingID)
 }
@@ -141,7 +142,7 @@ func (q *quiz) back(ctx app.Context, _ app.Event) {
 // restart clears the answers and shows the first question again.
 func (q *quiz) restart(ctx app.Context, _ app.Event) {
 	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(evQuizRestarted, nil)
+	Events.Record(event.QuizRestarted, event.Data{})
 	q.tell("")
 	q.focus(ctx, questionHeadingID)
 }
@@ -154,11 +155,7 @@ func (q *quiz) onCTA(ctx app.Context, _ app.Event) {
 // reportCTA records a click on the call to action; outcome is the
 // recommendation on screen, if any.
 func reportCTA(cta, outcome string) {
-	data := map[string]any{"cta": cta}
-	if outcome != "" {
-		data["outcome"] = outcome
-	}
-	Events.Record(evCTAClicked, data)
+	Events.Record(event.CTAClicked, event.Data{CTA: cta, Outcome: event.Outcome(outcome)}) // no outcome: none on screen
 	Loader.Post(msgCTA, map[string]any{"cta": cta, "outcome": outcome})
 }
 

@@ -79,44 +79,9 @@ func validHostPath(p string) bool {
 	return len(p) > 0 && len(p) <= event.MaxPathBytes && p[0] == '/'
 }
 
-// Record implements Recorder: it turns the components' data into the
-// typed payload of the event and queues it. The server validates it again.
-func (r *recording) Record(typ string, data map[string]any) {
-	var d event.Data
-	for k, v := range data {
-		switch v := v.(type) {
-		case string:
-			switch k {
-			case "question":
-				d.Question = v
-			case "option":
-				d.Option = v
-			case "outcome":
-				d.Outcome = event.Outcome(v)
-			case "faq":
-				d.FAQ = v
-			case "cta":
-				d.CTA = v
-			}
-		case int:
-			if k == "index" {
-				d.Index = &v
-			}
-		case float64:
-			if k == "margin" {
-				d.Margin = &v
-			}
-		case []string:
-			switch k {
-			case "shared":
-				d.Shared = v
-			case "undecided":
-				d.Undecided = v
-			}
-		}
-	}
-	r.sender.Record(event.Type(typ), d)
-}
+// Record implements Recorder: it queues the event. The server validates it
+// again.
+func (r *recording) Record(t event.Type, d event.Data) { r.sender.Record(t, d) }
 
 // Stop removes the browser hooks and hands what is queued to beacons.
 func (r *recording) Stop() {

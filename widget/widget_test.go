@@ -7,34 +7,36 @@ import (
 	"testing"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // entry is one event recorded or one message posted to the loader.
 type entry struct {
-	Kind string // "event" or "message"
-	Type string
-	Data map[string]any
+	Kind  string // "event" or "message"
+	Type  string
+	Event event.Data     // an event's data
+	Data  map[string]any // a message's detail
 }
 
 // observer stands in for the event sender and the loader.
 type observer struct{ got []entry }
 
-func (o *observer) Record(typ string, data map[string]any) {
-	o.got = append(o.got, entry{"event", typ, data})
+func (o *observer) Record(t event.Type, d event.Data) {
+	o.got = append(o.got, entry{Kind: "event", Type: string(t), Event: d})
 }
 
 func (o *observer) Post(typ string, detail map[string]any) {
-	o.got = append(o.got, entry{"message", typ, detail})
+	o.got = append(o.got, entry{Kind: "message", Type: typ, Data: detail})
 }
 
 // events returns the recorded events of type typ.
-func (o *observer) events(typ string) []map[string]any {
-	var out []map[string]any
+func (o *observer) events(typ event.Type) []event.Data {
+	var out []event.Data
 	for _, e := range o.got {
-		if e.Kind == "event" && e.Type == typ {
-			out = append(out, e.Data)
+		if e.Kind == "event" && e.Type == string(typ) {
+			out = append(out, e.Event)
 		}
 	}
 	return out
@@ -123,23 +125,24 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	for i, option := range lastOptions(w) {
 		act(e, h, func(ctx app.Context) { q.choose(ctx, option) })
 		act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-		if i == 0 && len(obs.events("question_answered")) != 1 {
+		if i == 0 && len(obs.events(event.QuestionAnswered)) != 1 {
 			t.Fatalf("after the first Next: %v", obs.got)
 		}
 	}
 
-	var want []map[string]any
+	var want []event.Data
 	for i, q := range w.Fit.Questions {
-		want = append(want, map[string]any{"question": q.ID, "option": q.Options[len(q.Options)-1].ID, "index": i})
+		want = append(want, event.Data{Question: q.ID, Option: q.Options[len(q.Options)-1].ID, Index: &i})
 	}
-	if diff := cmp.Diff(want, obs.events("question_answered")); diff != "" {
+	if diff := cmp.Diff(want, obs.events(event.QuestionAnswered)); diff != "" {
 		t.Errorf("question_answered (-want +got):\n%s", diff)
 	}
-	result := []map[string]any{{"outcome": "fully-managed", "margin": 0.85}}
-	if diff := cmp.Diff(result, obs.events("quiz_completed")); diff != "" {
+	margin := 0.85
+	result := []event.Data{{Outcome: event.FullyManaged, Margin: &margin}}
+	if diff := cmp.Diff(result, obs.events(event.QuizCompleted)); diff != "" {
 		t.Errorf("quiz_completed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(result, obs.events("recommendation_shown")); diff != "" {
+	if diff := cmp.Diff(result, obs.events(event.RecommendationShown)); diff != "" {
 		t.Errorf("recommendation_shown (-want +got):\n%s", diff)
 	}
 	var messages []string
@@ -164,7 +167,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	}
 
 	act(e, h, func(ctx app.Context) { q.onCTA(ctx, app.Event{}) })
-	if diff := cmp.Diff([]map[string]any{{"cta": "contact", "outcome": "fully-managed"}}, obs.events("cta_clicked")); diff != "" {
+	if diff := cmp.Diff([]event.Data{{CTA: "contact", Outcome: event.FullyManaged}}, obs.events(event.CTAClicked)); diff != "" {
 		t.Errorf("cta_clicked (-want +got):\n%s", diff)
 	}
 	act(e, h, func(ctx app.Context) { q.back(ctx, app.Event{}) })
@@ -172,7 +175,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 		t.Error("Back from the result does not show the last question")
 	}
 	act(e, h, func(ctx app.Context) { q.restart(ctx, app.Event{}) })
-	if n := len(obs.events("quiz_restarted")); n != 1 {
+	if n := len(obs.events(event.QuizRestarted)); n != 1 {
 		t.Errorf("%d quiz_restarted, want 1", n)
 	}
 	if diff := cmp.Diff([]string{"fully-managed", "", ""}, told); diff != "" {
@@ -189,7 +192,7 @@ func TestQuizNextNeedsAnAnswer(t *testing.T) {
 	e, h := mount(t, q.Render)
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-	if n := len(obs.events("question_answered")); n != 0 || q.step != 0 {
+	if n := len(obs.events(event.QuestionAnswered)); n != 0 || q.step != 0 {
 		t.Errorf("Next without an answer: %d answers recorded, step %d", n, q.step)
 	}
 }
@@ -240,8 +243,8 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	}
 	act(e, h, func(ctx app.Context) { ws.set(ctx, "no-such-thing", content.OwnerMSP) })
 	act(e, h, func(ctx app.Context) { ws.set(ctx, "patching", content.Owner("bogus")) })
-	want := []map[string]any{{"shared": []string{"patching"}, "undecided": []string{"documentation"}}}
-	if diff := cmp.Diff(want, obs.events("worksheet_completed")); diff != "" {
+	want := []event.Data{{Shared: []string{"patching"}, Undecided: []string{"documentation"}}}
+	if diff := cmp.Diff(want, obs.events(event.WorksheetCompleted)); diff != "" {
 		t.Errorf("worksheet_completed (-want +got):\n%s", diff)
 	}
 	html := rendered(ws)
@@ -252,7 +255,7 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Clear) || strings.Contains(html, "ff-risk") {
 		t.Errorf("with one owner each, the worksheet still warns:\n%s", html)
 	}
-	if n := len(obs.events("worksheet_completed")); n != 1 {
+	if n := len(obs.events(event.WorksheetCompleted)); n != 1 {
 		t.Errorf("worksheet_completed recorded %d times, want once per view", n)
 	}
 }
@@ -320,8 +323,8 @@ func TestFAQOpenedOncePerOpening(t *testing.T) {
 	} {
 		p.faqToggled(step.id, step.open)
 	}
-	want := []map[string]any{{"faq": "small-business"}, {"faq": "small-business"}, {"faq": "m365-and-security"}}
-	if diff := cmp.Diff(want, obs.events("faq_opened")); diff != "" {
+	want := []event.Data{{FAQ: "small-business"}, {FAQ: "small-business"}, {FAQ: "m365-and-security"}}
+	if diff := cmp.Diff(want, obs.events(event.FAQOpened)); diff != "" {
 		t.Errorf("faq_opened (-want +got):\n%s", diff)
 	}
 }

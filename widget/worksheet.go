@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -104,7 +105,7 @@ func (ws *worksheet) report() {
 	}
 	ws.reported = true
 	r := fit.AssessOwnership(ws.IWidget.Worksheet, ws.owners)
-	Events.Record(evWorksheetCompleted, map[string]any{"shared": nonNil(r.Shared), "undecided": nonNil(r.Undecided)})
+	Events.Record(event.WorksheetCompleted, event.Data{Shared: nonNil(r.Shared), Undecided: nonNil(r.Undecided)})
 }
 
 func nonNil(s []string) []string {
