@@ -308,12 +308,7 @@ func (p *page) faqToggled(id string, open bool) {
 	if open == p.faqOpen[id] {
 		return
 	}
-	faq := make(map[string]bool, len(p.faqOpen)+1)
-	for k, v := range p.faqOpen {
-		faq[k] = v
-	}
-	faq[id] = open
-	p.faqOpen = faq
+	p.faqOpen[id] = open
 	if open {
 		Events.Record(event.FAQOpened, event.Data{FAQ: id})
 	}

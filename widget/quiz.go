@@ -85,12 +85,7 @@ func (q *quiz) choose(ctx app.Context, option string) {
 	if _, ok := qu.Option(option); !ok {
 		return
 	}
-	answers := make(fit.Answers, len(q.answers)+1)
-	for k, v := range q.answers {
-		answers[k] = v
-	}
-	answers[qu.ID] = option
-	q.answers = answers
+	q.answers[qu.ID] = option // start made the map
 }
 
 func (q *quiz) onChoose(ctx app.Context, e app.Event) {

@@ -75,15 +75,10 @@ func (ws *worksheet) set(ctx app.Context, resp string, o content.Owner) {
 	if _, ok := ws.IWidget.Responsibility(resp); !ok || !o.Valid() {
 		return
 	}
-	owners := make(fit.Ownership, len(ws.owners)+1)
-	for k, v := range ws.owners {
-		owners[k] = v
+	if ws.owners == nil { // not read from a prerendered page
+		ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
 	}
-	owners[resp] = o
-	ws.owners = owners
-	if ws.touched == nil {
-		ws.touched = map[string]bool{}
-	}
+	ws.owners[resp] = o
 	ws.touched[resp] = true
 	ws.copied = copyNone
 	if len(ws.touched) == len(ws.IWidget.Worksheet.Responsibilities) {
