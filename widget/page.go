@@ -61,7 +61,7 @@ type page struct {
 }
 
 // NewPage returns the component for a widget page.
-func NewPage() app.Composer { return &page{quiz: newQuiz(), ws: newWorksheet()} }
+func NewPage() app.Composer { return &page{quiz: &quiz{}, ws: &worksheet{}} }
 
 // OnInit reads the data island the server rendered, before the client's
 // first render, so that render is identical to the prerendered one. It also
@@ -81,7 +81,8 @@ func (p *page) OnInit() {
 	if p.widget == nil {
 		return
 	}
-	p.ws.Widget(p.widget).readPrerendered()
+	p.ws.IWidget = p.widget
+	p.ws.readPrerendered()
 	for _, f := range p.widget.FAQ.Entries {
 		if d := doc.Call("getElementById", faqID(f.ID)); d.Truthy() && d.Get("open").Bool() {
 			p.faqOpen[f.ID] = true
@@ -323,6 +324,9 @@ func (p *page) Render() app.UI {
 		return h(n{tag: "main", class: "ff"}, h(n{tag: "p", text: "This widget could not be loaded."}))
 	}
 	w := p.widget
+	// The parts take their props from the page as it renders.
+	p.quiz.IWidget, p.quiz.IReady, p.quiz.IOnOutcome = w, p.ready, p.setOutcome
+	p.ws.IWidget, p.ws.IReady = w, p.ready
 	recommended := ""
 	if _, ok := w.Model(p.outcome); ok {
 		recommended = p.outcome
@@ -359,11 +363,11 @@ func (p *page) Render() app.UI {
 		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
 			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
 		),
-		p.quiz.Widget(w).Ready(p.ready).OnOutcome(p.setOutcome).Render(),
+		p.quiz.Render(),
 		h(n{tag: "div"}, fits...),
 		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
 		section("ff-next", w.NextSteps.Heading,
-			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Widget(w).Ready(p.ready).Render())...),
+			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Render())...),
 		section("ff-faq", w.FAQ.Heading, faq...),
 		ctaLink(w, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its

@@ -52,17 +52,6 @@ func (q *quiz) mount(ctx app.Context) { q.self, q.mounted = ctx, true }
 // dismount forgets it.
 func (q *quiz) dismount() { q.mounted = false }
 
-func newQuiz() *quiz { return &quiz{} }
-
-// Widget sets the content.
-func (q *quiz) Widget(w *content.Widget) *quiz { q.IWidget = w; return q }
-
-// Ready says whether the client accepts input.
-func (q *quiz) Ready(v bool) *quiz { q.IReady = v; return q }
-
-// OnOutcome sets what is told the outcome on screen.
-func (q *quiz) OnOutcome(f func(string)) *quiz { q.IOnOutcome = f; return q }
-
 func (q *quiz) questions() []content.Question { return q.IWidget.Fit.Questions }
 
 func (q *quiz) showingResult() bool { return q.started && q.step >= len(q.questions()) }

@@ -109,7 +109,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
 	var told []string
-	q := newQuiz().Widget(w).Ready(true).OnOutcome(func(o string) { told = append(told, o) })
+	q := &quiz{IWidget: w, IReady: true, IOnOutcome: func(o string) { told = append(told, o) }}
 	e, h := mount(t, q.Render)
 
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
@@ -188,7 +188,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 
 func TestQuizNextNeedsAnAnswer(t *testing.T) {
 	obs := observe(t)
-	q := newQuiz().Widget(defaultWidget(t)).Ready(true)
+	q := &quiz{IWidget: defaultWidget(t), IReady: true}
 	e, h := mount(t, q.Render)
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
@@ -204,7 +204,7 @@ func TestStartWaitsForTheClient(t *testing.T) {
 	w := defaultWidget(t)
 	// section > [h2, div.ff-intro > [p, div.ff-actions > [button]]]
 	path := []int{0, 1, 1, 0}
-	q := newQuiz().Widget(w)
+	q := &quiz{IWidget: w}
 	_, h := mount(t, q.Render)
 	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true)
 	if err := app.Match(loading, h, path...); err != nil {
@@ -214,7 +214,7 @@ func TestStartWaitsForTheClient(t *testing.T) {
 		t.Errorf("before the client is ready: %v", err)
 	}
 
-	q = newQuiz().Widget(w).Ready(true)
+	q = &quiz{IWidget: w, IReady: true}
 	_, h = mount(t, q.Render)
 	start := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").On("click", q.start)
 	if err := app.Match(start, h, path...); err != nil {
@@ -228,7 +228,7 @@ func TestStartWaitsForTheClient(t *testing.T) {
 func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
-	ws := newWorksheet().Widget(w).Ready(true)
+	ws := &worksheet{IWidget: w, IReady: true}
 	e, h := mount(t, ws.Render)
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) {
 		t.Errorf("an undecided worksheet does not warn:\n%s", html)

@@ -31,14 +31,6 @@ type worksheet struct {
 	pending  []app.Func // clipboard promise callbacks not yet called
 }
 
-func newWorksheet() *worksheet { return &worksheet{} }
-
-// Widget sets the content.
-func (ws *worksheet) Widget(w *content.Widget) *worksheet { ws.IWidget = w; return ws }
-
-// Ready says whether the client accepts input.
-func (ws *worksheet) Ready(v bool) *worksheet { ws.IReady = v; return ws }
-
 func selectID(resp string) string { return "ff-ws-" + resp }
 
 // readPrerendered keeps what the visitor chose in the prerendered page
