@@ -118,7 +118,9 @@ func (p *page) OnPreRender(ctx app.Context) {
 func (p *page) OnMount(ctx app.Context) {
 	root := app.Window().Get("document").Get("documentElement")
 	if p.widget != nil {
-		ctx.Page().SetLang(p.widget.Locale)
+		// What ctx.Page().SetLang does in the browser, without linking
+		// go-app's SetLang methods (about 2 KB raw) into app.wasm.
+		root.Set("lang", p.widget.Locale)
 	}
 	applyAccent(root, p.theme)
 	if p.widget != nil {
