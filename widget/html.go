@@ -56,12 +56,15 @@ type n struct {
 // stack: no allocation and no write barriers there, which is most of the
 // code a call site costs.
 func h(x n, kids ...app.UI) app.UI {
+	// Attr rather than Class and ID, and Body rather than Text, which do
+	// the same in go-app: each go-app method the widget calls is one more
+	// in app.wasm.
 	e := app.Elem(x.tag)
 	if x.class != "" {
-		e = e.Class(x.class)
+		e = e.Attr("class", x.class)
 	}
 	if x.id != "" {
-		e = e.ID(x.id)
+		e = e.Attr("id", x.id)
 	}
 	for i := 0; i+1 < len(x.attrs); i += 2 {
 		e = e.Attr(x.attrs[i], x.attrs[i+1])
@@ -70,7 +73,7 @@ func h(x n, kids ...app.UI) app.UI {
 		e = e.On(x.on, x.handler)
 	}
 	if x.text != "" {
-		return e.Text(x.text)
+		return e.Body(app.Text(x.text))
 	}
 	if len(kids) > 0 {
 		e = e.Body(append([]app.UI(nil), kids...)...)
