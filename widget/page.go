@@ -209,13 +209,14 @@ func halfVisible(e app.Value) bool {
 	return seen > 0 && seen >= 0.5*min(tall, screen)
 }
 
-// number reads a JS number exactly: its toString is the shortest decimal
-// that reads back as the same float64. It stands in for Value.Float, which,
+// number reads a JS number exactly: String(x) is the shortest decimal that
+// reads back as the same float64. It stands in for Value.Float, which,
 // called through go-app's Value interface, keeps the Float method of every
-// go-app, syscall/js and reflect type in app.wasm (some 4 KB). Anything but
-// a number reads as 0.
+// go-app, syscall/js and reflect type in app.wasm (some 4 KB). (Not
+// x.toString(): syscall/js calls methods on objects only.) Anything but a
+// number reads as 0.
 func number(v app.Value) float64 {
-	f, _ := strconv.ParseFloat(v.Call("toString").String(), 64)
+	f, _ := strconv.ParseFloat(app.Window().Call("String", v).String(), 64)
 	return f
 }
 
