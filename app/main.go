@@ -3,19 +3,10 @@
 // that prerenders the widget, serves the loader and records interactions.
 package main
 
-import (
-	"github.com/ehforge/forgefit/widget"
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-)
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 func main() {
-	registerRoutes()
+	registerRoutes()       // the widget pages: routes.go, routes_wasm.go
 	app.RunWhenOnBrowser() // returns at once on the server
 	serve()
-}
-
-// registerRoutes tells go-app the widget pages. Both builds know them: the
-// server prerenders them, the client mounts them.
-func registerRoutes() {
-	app.RouteWithRegexp(widget.RoutePattern, widget.NewPage)
 }

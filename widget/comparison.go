@@ -5,10 +5,20 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Attribute pairs used in many places.
+// Attribute lists that never change, shared rather than written as slice
+// literals at each use: a literal is a fresh allocation there, and its
+// array type brings an equality function into app.wasm. h only reads them.
 var (
-	colScope = []string{"scope", "col"}
-	rowScope = []string{"scope", "row"}
+	colScope          = []string{"scope", "col"}
+	rowScope          = []string{"scope", "row"}
+	buttonType        = []string{"type", "button"}
+	disabledButton    = []string{"type", "button", "disabled", "true"}
+	fitLabelled       = []string{"aria-labelledby", fitHeadingID}
+	helpDescribed     = []string{"aria-describedby", "ff-q-help"}
+	focusable         = []string{"tabindex", "-1"} // a heading the quiz moves the focus to
+	forWorksheetText  = []string{"for", "ff-ws-text"}
+	worksheetTextArea = []string{"readonly", "true", "rows", "8"}
+	statusRole        = []string{"role", "status"}
 )
 
 // comparisonTable renders the topics x models table, highlighting the
@@ -30,10 +40,10 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 			head = append(head, h(n{tag: "th", text: m.Name, attrs: colScope}))
 			continue
 		}
-		head = append(head, h(n{tag: "th", class: "ff-rec", attrs: colScope, kids: []app.UI{
+		head = append(head, h(n{tag: "th", class: "ff-rec", attrs: colScope},
 			h(n{tag: "span", text: m.Name}),
 			h(n{tag: "span", class: "ff-badge", text: mark}),
-		}}))
+		))
 	}
 	rows := make([]app.UI, len(cmp.Topics))
 	for i, t := range cmp.Topics {
@@ -45,13 +55,13 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 			}
 			cells = append(cells, h(n{tag: "td", class: class, attrs: attrs, text: t.Cells[m.ID]}))
 		}
-		rows[i] = h(n{tag: "tr", kids: cells})
+		rows[i] = h(n{tag: "tr"}, cells...)
 	}
-	return h(n{tag: "table", class: "ff-comparison", kids: []app.UI{
+	return h(n{tag: "table", class: "ff-comparison"},
 		h(n{tag: "caption", text: cmp.Caption}),
-		h(n{tag: "thead", kids: []app.UI{h(n{tag: "tr", kids: head})}}),
-		h(n{tag: "tbody", kids: rows}),
-	}})
+		h(n{tag: "thead"}, h(n{tag: "tr"}, head...)),
+		h(n{tag: "tbody"}, rows...),
+	)
 }
 
 // attrText returns s if it is safe in an attribute value, else "". go-app's

@@ -3,16 +3,19 @@ package widget
 import (
 	"math"
 
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Recorder receives the widget's interaction events: the types and data keys
-// of DESIGN.md's Events table ("question_answered" with "question",
-// "option" and "index", and so on). The browser-side sender of
-// widget/event implements it; until it does, Events discards them. The
-// widget may hand the same data to the Loader: neither may change it.
+// Recorder receives the widget's interaction events, typed as widget/event
+// declares them (DESIGN.md's Events table). The browser-side recording
+// implements it; until it runs, Events discards them. The widget may hand
+// the same facts to the Loader as a message.
+//
+// The events are typed here, not maps of data keys: turning maps into
+// event.Data cost app.wasm a conversion function and a map per event.
 type Recorder interface {
-	Record(typ string, data map[string]any)
+	Record(t event.Type, d event.Data)
 }
 
 // Events is where the widget records interactions. It is set once, before
@@ -21,7 +24,7 @@ var Events Recorder = discard{}
 
 type discard struct{}
 
-func (discard) Record(string, map[string]any) {}
+func (discard) Record(event.Type, event.Data) {}
 
 // Messenger passes a message to the loader on the partner's page, which
 // re-emits it as a forgefit:* host event.
@@ -48,19 +51,6 @@ func (framePost) Post(typ string, detail map[string]any) {
 	// those (and would panic on a []string).
 	app.Window().Call("forgefitPost", typ, detail)
 }
-
-// The event types the widget records (widget/event's vocabulary).
-const (
-	evWidgetViewed        = "widget_viewed"
-	evQuizStarted         = "quiz_started"
-	evQuizRestarted       = "quiz_restarted"
-	evQuestionAnswered    = "question_answered"
-	evQuizCompleted       = "quiz_completed"
-	evRecommendationShown = "recommendation_shown"
-	evFAQOpened           = "faq_opened"
-	evWorksheetCompleted  = "worksheet_completed"
-	evCTAClicked          = "cta_clicked"
-)
 
 // The message types the widget sends the loader.
 const (

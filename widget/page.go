@@ -6,10 +6,12 @@ package widget
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -52,10 +54,14 @@ type page struct {
 	viewed   bool // the view was reported
 	observer app.Value
 	onSeen   app.Func
+
+	// The page's parts, rendered with it (see quiz).
+	quiz *quiz
+	ws   *worksheet
 }
 
 // NewPage returns the component for a widget page.
-func NewPage() app.Composer { return &page{} }
+func NewPage() app.Composer { return &page{quiz: &quiz{}, ws: &worksheet{}} }
 
 // OnInit reads the data island the server rendered, before the client's
 // first render, so that render is identical to the prerendered one. It also
@@ -65,7 +71,7 @@ func (p *page) OnInit() {
 	if app.IsServer {
 		return
 	}
-	p.setQuery(app.Window().URL().Query())
+	p.setQuery(browserParams())
 	doc := app.Window().Get("document")
 	el := doc.Call("getElementById", islandID)
 	if !el.Truthy() {
@@ -75,6 +81,8 @@ func (p *page) OnInit() {
 	if p.widget == nil {
 		return
 	}
+	p.ws.IWidget = p.widget
+	p.ws.readPrerendered()
 	for _, f := range p.widget.FAQ.Entries {
 		if d := doc.Call("getElementById", faqID(f.ID)); d.Truthy() && d.Get("open").Bool() {
 			p.faqOpen[f.ID] = true
@@ -86,7 +94,7 @@ func (p *page) OnInit() {
 func (p *page) OnPreRender(ctx app.Context) {
 	u := ctx.Page().URL()
 	id, locale := pageParams(u)
-	p.setQuery(u.Query())
+	p.setQuery(urlParams(u.Query()))
 	if Source == nil {
 		return
 	}
@@ -110,23 +118,29 @@ func (p *page) OnPreRender(ctx app.Context) {
 func (p *page) OnMount(ctx app.Context) {
 	root := app.Window().Get("document").Get("documentElement")
 	if p.widget != nil {
-		ctx.Page().SetLang(p.widget.Locale)
+		// What ctx.Page().SetLang does in the browser, without linking
+		// go-app's SetLang methods (about 2 KB raw) into app.wasm.
+		root.Set("lang", p.widget.Locale)
 	}
 	applyAccent(root, p.theme)
 	if p.widget != nil {
-		p.rec = startRecording(ctx.Page().URL(), p.widget)
+		p.rec = startRecording(browserParams(), p.widget)
 		Events = p.rec
 	}
 	p.ready = true
+	p.quiz.mount(ctx)
 	p.watchView(ctx)
-	ctx.Defer(func(app.Context) {
+	deferTo(ctx, func(app.Context) {
 		root.Call("setAttribute", "data-forgefit-ready", "true")
 		Loader.Post(msgReady, map[string]any{})
 	})
 }
 
-// OnDismount stops recording and watching the widget's visibility.
+// OnDismount stops recording and watching the widget's visibility, and
+// lets the parts release what they hold.
 func (p *page) OnDismount() {
+	p.quiz.dismount()
+	p.ws.releasePending()
 	if p.rec != nil {
 		p.rec.Stop()
 		Events, p.rec = discard{}, nil
@@ -163,10 +177,12 @@ func (p *page) watchView(ctx app.Context) {
 	p.onSeen = app.FuncOf(func(_ app.Value, args []app.Value) any {
 		entries := args[0]
 		visible := halfVisible(entries.Index(entries.Length() - 1))
-		ctx.Dispatch(func(ctx app.Context) {
+		dispatch(ctx, func(ctx app.Context) {
 			p.visible = visible
 			if visible && !p.viewed {
-				ctx.After(viewedAfter, p.reportView)
+				// What ctx.After does, without linking time.Sleep into
+				// app.wasm: the sender's timers already use AfterFunc.
+				time.AfterFunc(viewedAfter, func() { dispatch(ctx, p.reportView) })
 			}
 		})
 		return nil
@@ -181,16 +197,27 @@ func (p *page) watchView(ctx app.Context) {
 // top-level viewport but its size (rootBounds) is withheld, so the screen's
 // height stands in for it.
 func halfVisible(e app.Value) bool {
-	if e.Get("intersectionRatio").Float() >= 0.5 {
+	if number(e.Get("intersectionRatio")) >= 0.5 {
 		return true
 	}
-	seen := e.Get("intersectionRect").Get("height").Float()
-	tall := e.Get("boundingClientRect").Get("height").Float()
-	screen := app.Window().Get("screen").Get("availHeight").Float()
+	seen := number(e.Get("intersectionRect").Get("height"))
+	tall := number(e.Get("boundingClientRect").Get("height"))
+	screen := number(app.Window().Get("screen").Get("availHeight"))
 	if root := e.Get("rootBounds"); root.Truthy() {
-		screen = root.Get("height").Float()
+		screen = number(root.Get("height"))
 	}
 	return seen > 0 && seen >= 0.5*min(tall, screen)
+}
+
+// number reads a JS number exactly: String(x) is the shortest decimal that
+// reads back as the same float64. It stands in for Value.Float, which,
+// called through go-app's Value interface, keeps the Float method of every
+// go-app, syscall/js and reflect type in app.wasm (some 4 KB). (Not
+// x.toString(): syscall/js calls methods on objects only.) Anything but a
+// number reads as 0.
+func number(v app.Value) float64 {
+	f, _ := strconv.ParseFloat(app.Window().Call("String", v).String(), 64)
+	return f
 }
 
 func (p *page) reportView(ctx app.Context) {
@@ -198,15 +225,51 @@ func (p *page) reportView(ctx app.Context) {
 		return
 	}
 	p.viewed = true
-	Events.Record(evWidgetViewed, nil)
+	Events.Record(event.WidgetViewed, event.Data{})
 	Loader.Post(msgView, map[string]any{})
 }
 
 // setQuery reads the page query the loader passed (through the server,
 // which dropped anything malformed): the same on the server and the
 // client, so both render alike.
-func (p *page) setQuery(q url.Values) {
+func (p *page) setQuery(q params) {
 	p.theme = themeFromQuery(q)
+}
+
+// params looks up the page's query parameters: a parameter's first value,
+// and whether it is there at all.
+type params func(name string) (value string, ok bool)
+
+// get returns a parameter's first value, "" when it is absent.
+func (q params) get(name string) string {
+	v, _ := q(name)
+	return v
+}
+
+// urlParams looks parameters up in a parsed query, as the server has it.
+func urlParams(v url.Values) params {
+	return func(name string) (string, bool) {
+		vs, ok := v[name]
+		if len(vs) == 0 {
+			return "", ok
+		}
+		return vs[0], true
+	}
+}
+
+// browserParams looks parameters up in the page's location with the
+// browser's URLSearchParams. For the well-formed query the server lets
+// through, it gives what url.Values would, without linking net/url's query
+// parser into app.wasm (about 3 KB).
+func browserParams() params {
+	win := app.Window()
+	search := win.Get("URLSearchParams").New(win.Get("location").Get("search"))
+	return func(name string) (string, bool) {
+		if !search.Call("has", name).Bool() {
+			return "", false
+		}
+		return search.Call("get", name).String(), true
+	}
 }
 
 func (p *page) setIsland(s string) {
@@ -249,14 +312,9 @@ func (p *page) faqToggled(id string, open bool) {
 	if open == p.faqOpen[id] {
 		return
 	}
-	faq := make(map[string]bool, len(p.faqOpen)+1)
-	for k, v := range p.faqOpen {
-		faq[k] = v
-	}
-	faq[id] = open
-	p.faqOpen = faq
+	p.faqOpen[id] = open
 	if open {
-		Events.Record(evFAQOpened, map[string]any{"faq": id})
+		Events.Record(event.FAQOpened, event.Data{FAQ: id})
 	}
 }
 
@@ -266,9 +324,12 @@ func (p *page) onCTA(ctx app.Context, _ app.Event) {
 
 func (p *page) Render() app.UI {
 	if p.widget == nil {
-		return h(n{tag: "main", class: "ff", kids: []app.UI{h(n{tag: "p", text: "This widget could not be loaded."})}})
+		return h(n{tag: "main", class: "ff"}, h(n{tag: "p", text: "This widget could not be loaded."}))
 	}
 	w := p.widget
+	// The parts take their props from the page as it renders.
+	p.quiz.IWidget, p.quiz.IReady, p.quiz.IOnOutcome = w, p.ready, p.setOutcome
+	p.ws.IWidget, p.ws.IReady = w, p.ready
 	recommended := ""
 	if _, ok := w.Model(p.outcome); ok {
 		recommended = p.outcome
@@ -279,10 +340,10 @@ func (p *page) Render() app.UI {
 	}
 	pitfalls := make([]app.UI, 0, len(w.Pitfalls.Items)+1)
 	for _, it := range w.Pitfalls.Items {
-		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall", kids: []app.UI{
+		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall"},
 			h(n{tag: "h3", text: it.Title}),
 			h(n{tag: "p", text: it.Text}),
-		}}))
+		))
 	}
 	if w.Pitfalls.Note != "" {
 		pitfalls = append(pitfalls, h(n{tag: "p", text: w.Pitfalls.Note}))
@@ -293,34 +354,34 @@ func (p *page) Render() app.UI {
 		if p.faqOpen[f.ID] {
 			attrs = append(attrs, "open", "true") // never "false": it would prerender as open
 		}
-		faq[i] = h(n{tag: "details", id: faqID(f.ID), attrs: attrs, on: "toggle", handler: p.onFAQToggle, kids: []app.UI{
+		faq[i] = h(n{tag: "details", id: faqID(f.ID), attrs: attrs, on: "toggle", handler: p.onFAQToggle},
 			h(n{tag: "summary", text: f.Question}),
 			h(n{tag: "p", text: f.Answer}),
-		}})
+		)
 	}
-	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}, kids: []app.UI{
+	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}},
 		h(n{tag: "h1", class: "ff-title", text: w.Title}),
 		h(n{tag: "p", class: "ff-summary", text: w.Summary}),
 		section("ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...),
-		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}, kids: []app.UI{
+		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
 			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
-		}}),
-		newQuiz().Widget(w).Ready(p.ready).OnOutcome(p.setOutcome),
-		h(n{tag: "div", kids: fits}),
+		),
+		p.quiz.Render(),
+		h(n{tag: "div"}, fits...),
 		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
 		section("ff-next", w.NextSteps.Heading,
-			append(paragraphs(w.NextSteps.Paragraphs), newWorksheet().Widget(w).Ready(p.ready))...),
+			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Render())...),
 		section("ff-faq", w.FAQ.Heading, faq...),
 		ctaLink(w, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
-		app.Raw(`<script type="application/json" id="` + islandID + `">` + p.island + `</script>`),
-	}})
+		app.Raw(`<script type="application/json" id="`+islandID+`">`+p.island+`</script>`),
+	)
 }
 
 // section is a titled part of the page.
 func section(class, heading string, body ...app.UI) app.UI {
-	return h(n{tag: "section", class: "ff-section " + class, kids: append([]app.UI{h(n{tag: "h2", text: heading})}, body...)})
+	return h(n{tag: "section", class: "ff-section " + class}, append([]app.UI{h(n{tag: "h2", text: heading})}, body...)...)
 }
 
 func paragraphs(ps []string) []app.UI {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -18,9 +19,15 @@ const (
 
 // quiz asks the fit questions one at a time and shows the explained
 // recommendation.
+//
+// It is a part of the page, not a go-app component of its own: the page
+// holds it, calls its mount and dismount, and renders it. Its event
+// handlers run in the page's elements, so go-app re-renders the page, and
+// with it the quiz. A component type would cost app.wasm about 4 KB (the
+// methods go-app's Compo brings, the type's data), which the widget's
+// budget does not have. The I-prefixed fields are set by the page, as
+// props would be.
 type quiz struct {
-	app.Compo
-
 	IWidget *content.Widget
 	// IReady is set once the client has mounted: until then the start
 	// button is disabled (see page.Render).
@@ -32,29 +39,18 @@ type quiz struct {
 	started bool
 	step    int // the question shown; len(questions) means the result
 	answers fit.Answers
-	// self is the quiz's own context, from OnMount: an event's context
-	// belongs to the element clicked, which the new step may have
-	// replaced, and go-app skips a Defer whose element is gone.
+	// self is the page's context, from mount: an event's context belongs
+	// to the element clicked, which the new step may have replaced, and
+	// go-app skips a Defer whose element is gone.
 	self    app.Context
 	mounted bool
 }
 
-// OnMount keeps the quiz's own context for moving the focus.
-func (q *quiz) OnMount(ctx app.Context) { q.self, q.mounted = ctx, true }
+// mount keeps the page's context for moving the focus.
+func (q *quiz) mount(ctx app.Context) { q.self, q.mounted = ctx, true }
 
-// OnDismount forgets it.
-func (q *quiz) OnDismount() { q.mounted = false }
-
-func newQuiz() *quiz { return &quiz{} }
-
-// Widget sets the content.
-func (q *quiz) Widget(w *content.Widget) *quiz { q.IWidget = w; return q }
-
-// Ready says whether the client accepts input.
-func (q *quiz) Ready(v bool) *quiz { q.IReady = v; return q }
-
-// OnOutcome sets what is told the outcome on screen.
-func (q *quiz) OnOutcome(f func(string)) *quiz { q.IOnOutcome = f; return q }
+// dismount forgets it.
+func (q *quiz) dismount() { q.mounted = false }
 
 func (q *quiz) questions() []content.Question { return q.IWidget.Fit.Questions }
 
@@ -63,7 +59,7 @@ func (q *quiz) showingResult() bool { return q.started && q.step >= len(q.questi
 // start shows the first question.
 func (q *quiz) start(ctx app.Context, _ app.Event) {
 	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(evQuizStarted, nil)
+	Events.Record(event.QuizStarted, event.Data{})
 	q.focus(ctx, questionHeadingID)
 }
 
@@ -78,12 +74,7 @@ func (q *quiz) choose(ctx app.Context, option string) {
 	if _, ok := qu.Option(option); !ok {
 		return
 	}
-	answers := make(fit.Answers, len(q.answers)+1)
-	for k, v := range q.answers {
-		answers[k] = v
-	}
-	answers[qu.ID] = option
-	q.answers = answers
+	q.answers[qu.ID] = option // start made the map
 }
 
 func (q *quiz) onChoose(ctx app.Context, e app.Event) {
@@ -102,9 +93,9 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	if !ok {
 		return
 	}
-	answer := map[string]any{"question": qu.ID, "option": option, "index": q.step}
-	Events.Record(evQuestionAnswered, answer)
-	Loader.Post(msgAnswer, answer)
+	index := q.step
+	Events.Record(event.QuestionAnswered, event.Data{Question: qu.ID, Option: option, Index: &index})
+	Loader.Post(msgAnswer, map[string]any{"question": qu.ID, "option": option, "index": index})
 	q.step++
 	if q.step < len(qs) {
 		q.focus(ctx, questionHeadingID)
@@ -112,10 +103,10 @@ func (q *quiz) next(ctx app.Context, _ app.Event) {
 	}
 	rec := fit.Score(q.IWidget, q.answers)
 	margin := roundMargin(rec.Margin)
-	data := map[string]any{"outcome": rec.Outcome, "margin": margin}
-	Events.Record(evQuizCompleted, data)
-	Events.Record(evRecommendationShown, data)
-	Loader.Post(msgResult, data)
+	d := event.Data{Outcome: event.Outcome(rec.Outcome), Margin: &margin}
+	Events.Record(event.QuizCompleted, d)
+	Events.Record(event.RecommendationShown, d)
+	Loader.Post(msgResult, map[string]any{"outcome": rec.Outcome, "margin": margin})
 	q.tell(rec.Outcome)
 	q.focus(ctx, resultHeadingID)
 }
@@ -135,7 +126,7 @@ func (q *quiz) back(ctx app.Context, _ app.Event) {
 // restart clears the answers and shows the first question again.
 func (q *quiz) restart(ctx app.Context, _ app.Event) {
 	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(evQuizRestarted, nil)
+	Events.Record(event.QuizRestarted, event.Data{})
 	q.tell("")
 	q.focus(ctx, questionHeadingID)
 }
@@ -148,11 +139,7 @@ func (q *quiz) onCTA(ctx app.Context, _ app.Event) {
 // reportCTA records a click on the call to action; outcome is the
 // recommendation on screen, if any.
 func reportCTA(cta, outcome string) {
-	data := map[string]any{"cta": cta}
-	if outcome != "" {
-		data["outcome"] = outcome
-	}
-	Events.Record(evCTAClicked, data)
+	Events.Record(event.CTAClicked, event.Data{CTA: cta, Outcome: event.Outcome(outcome)}) // no outcome: none on screen
 	Loader.Post(msgCTA, map[string]any{"cta": cta, "outcome": outcome})
 }
 
@@ -168,7 +155,7 @@ func (q *quiz) focus(_ app.Context, id string) {
 	if !q.mounted {
 		return // on the server, and in unit tests
 	}
-	q.self.Defer(func(app.Context) {
+	deferTo(q.self, func(app.Context) {
 		q.syncRadios()
 		if el := app.Window().GetElementByID(id); el.Truthy() {
 			el.Call("focus")
@@ -201,10 +188,10 @@ func (q *quiz) Render() app.UI {
 	default:
 		body = q.renderQuestion()
 	}
-	return h(n{tag: "section", class: "ff-fit", attrs: []string{"aria-labelledby", fitHeadingID}, kids: []app.UI{
+	return h(n{tag: "section", class: "ff-fit", attrs: fitLabelled},
 		h(n{tag: "h2", id: fitHeadingID, text: q.IWidget.Fit.Heading}),
 		body,
-	}})
+	)
 }
 
 // renderIntro shows the intro and the start button. The prerendered page
@@ -215,7 +202,7 @@ func (q *quiz) Render() app.UI {
 func (q *quiz) renderIntro() app.UI {
 	w := q.IWidget
 	start := h(n{tag: "button", class: "ff-button ff-primary", text: w.UI.Loading,
-		attrs: []string{"type", "button", "disabled", "true"}})
+		attrs: disabledButton})
 	if q.IReady {
 		start = button("ff-button ff-primary", w.UI.Start, q.start)
 	}
@@ -223,7 +210,7 @@ func (q *quiz) renderIntro() app.UI {
 	if w.Fit.Intro != "" {
 		intro = h(n{tag: "p", text: w.Fit.Intro})
 	}
-	return h(n{tag: "div", class: "ff-intro", kids: []app.UI{intro, h(n{tag: "div", class: "ff-actions", kids: []app.UI{start}})}})
+	return h(n{tag: "div", class: "ff-intro"}, intro, h(n{tag: "div", class: "ff-actions"}, start))
 }
 
 func (q *quiz) renderQuestion() app.UI {
@@ -238,20 +225,20 @@ func (q *quiz) renderQuestion() app.UI {
 		// No checked attribute: the radios keep their own state while the
 		// visitor chooses (a re-render racing the arrow keys would undo a
 		// choice), and syncRadios sets it when the question changes.
-		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}, kids: []app.UI{
+		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}},
 			// app.Elem rather than ElemSelfClosing saves a type in
 			// app.wasm; questions render only in the browser, which
 			// creates the element from its tag alone.
 			h(n{tag: "input", id: id, attrs: []string{"type", "radio", "name", "ff-q-" + qu.ID, "value", o.ID},
 				on: "change", handler: q.onChoose}),
 			h(n{tag: "span", text: o.Label}),
-		}})
+		)
 	}
 	var help app.UI
 	var fsAttrs []string
 	if qu.Help != "" {
 		help = h(n{tag: "p", class: "ff-help", id: "ff-q-help", text: qu.Help})
-		fsAttrs = []string{"aria-describedby", "ff-q-help"}
+		fsAttrs = helpDescribed
 	}
 	nextLabel := w.UI.Next
 	if q.step == len(qs)-1 {
@@ -269,19 +256,19 @@ func (q *quiz) renderQuestion() app.UI {
 		restart = button("ff-button ff-quiet", w.UI.Restart, q.restart)
 	}
 	progress := fill(w.UI.Progress, "n", strconv.Itoa(q.step+1), "total", strconv.Itoa(len(qs)))
-	return h(n{tag: "div", class: "ff-step", kids: []app.UI{
-		h(n{tag: "div", class: "ff-progress", kids: []app.UI{
+	return h(n{tag: "div", class: "ff-step"},
+		h(n{tag: "div", class: "ff-progress"},
 			h(n{tag: "p", id: "ff-progress-label", text: progress}),
 			h(n{tag: "progress", attrs: []string{"max", strconv.Itoa(len(qs)), "value", strconv.Itoa(q.step + 1), "aria-labelledby", "ff-progress-label"}}),
-		}}),
-		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs, kids: []app.UI{
-			h(n{tag: "legend", kids: []app.UI{h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: []string{"tabindex", "-1"}})}}),
+		),
+		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs},
+			h(n{tag: "legend"}, h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: focusable})),
 			help,
-			h(n{tag: "div", class: "ff-options", kids: options}),
-		}}),
+			h(n{tag: "div", class: "ff-options"}, options...),
+		),
 		q.renderLean(),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{back, button("ff-button ff-primary", nextLabel, onNext), restart}}),
-	}})
+		h(n{tag: "div", class: "ff-actions"}, back, button("ff-button ff-primary", nextLabel, onNext), restart),
+	)
 }
 
 // renderLean shows the provisional lean of the answers so far.
@@ -295,10 +282,10 @@ func (q *quiz) renderLean() app.UI {
 		return nil
 	}
 	r, _ := w.Result(rec.Outcome)
-	return h(n{tag: "p", class: "ff-lean", kids: []app.UI{
+	return h(n{tag: "p", class: "ff-lean"},
 		h(n{tag: "strong", text: r.Label}),
 		h(n{tag: "span", text: fill(w.UI.Provisional, "answered", strconv.Itoa(rec.Answered), "total", strconv.Itoa(rec.Total))}),
-	}})
+	)
 }
 
 // maxDrivers is how many driving answers the result explains.
@@ -318,29 +305,29 @@ func (q *quiz) renderResult() app.UI {
 		for i, d := range drivers {
 			items[i] = h(n{tag: "li", text: driverText(w, d)})
 		}
-		why = h(n{tag: "div", kids: []app.UI{h(n{tag: "h4", text: w.UI.Why}), h(n{tag: "ul", kids: items})}})
+		why = h(n{tag: "div"}, h(n{tag: "h4", text: w.UI.Why}), h(n{tag: "ul"}, items...))
 	}
 	if len(res.Pitfalls) > 0 {
 		items := make([]app.UI, len(res.Pitfalls))
 		for i, id := range res.Pitfalls {
 			p, _ := w.Pitfall(id)
-			items[i] = h(n{tag: "li", kids: []app.UI{h(n{tag: "strong", text: p.Title}), h(n{tag: "span", text: p.Text})}})
+			items[i] = h(n{tag: "li"}, h(n{tag: "strong", text: p.Title}), h(n{tag: "span", text: p.Text}))
 		}
-		pitfalls = h(n{tag: "div", kids: []app.UI{h(n{tag: "h4", text: w.UI.Pitfalls}), h(n{tag: "ul", class: "ff-pitfalls", kids: items})}})
+		pitfalls = h(n{tag: "div"}, h(n{tag: "h4", text: w.UI.Pitfalls}), h(n{tag: "ul", class: "ff-pitfalls"}, items...))
 	}
-	return h(n{tag: "div", class: "ff-result", kids: []app.UI{
-		h(n{tag: "h3", id: resultHeadingID, text: res.Heading, attrs: []string{"tabindex", "-1"}}),
+	return h(n{tag: "div", class: "ff-result"},
+		h(n{tag: "h3", id: resultHeadingID, text: res.Heading, attrs: focusable}),
 		h(n{tag: "p", text: res.Body}),
 		why,
 		h(n{tag: "h4", text: w.UI.FlipHeading}),
 		h(n{tag: "p", text: flipText(w, rec.Flip)}),
 		pitfalls,
 		ctaLink(w, q.onCTA),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{
+		h(n{tag: "div", class: "ff-actions"},
 			button("ff-button", w.UI.Back, q.back),
 			button("ff-button ff-quiet", w.UI.Restart, q.restart),
-		}}),
-	}})
+		),
+	)
 }
 
 // ctaLink is the call to action: a new tab (the only kind of link go-app's
@@ -350,14 +337,13 @@ func ctaLink(w *content.Widget, onClick app.EventHandler) app.UI {
 	if w.CTA.URL == "" {
 		return nil
 	}
-	return h(n{tag: "p", class: "ff-cta", kids: []app.UI{
+	return h(n{tag: "p", class: "ff-cta"},
 		h(n{tag: "a", class: "ff-button ff-primary", on: "click", handler: onClick,
-			attrs: []string{"href", w.CTA.URL, "target", "_blank", "rel", "noopener"},
-			kids: []app.UI{
-				h(n{tag: "span", text: w.CTA.Label}),
-				h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
-			}}),
-	}})
+			attrs: []string{"href", w.CTA.URL, "target", "_blank", "rel", "noopener"}},
+			h(n{tag: "span", text: w.CTA.Label}),
+			h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
+		),
+	)
 }
 
 // driverText is the sentence explaining one driving answer: the option's

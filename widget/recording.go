@@ -1,8 +1,6 @@
 package widget
 
 import (
-	"net/url"
-
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
@@ -18,27 +16,29 @@ type recording struct {
 	release []func()
 }
 
-// startRecording starts recording for the page at u showing w. Without a
-// host origin (the page opened on its own, not framed by a partner) there
-// is nothing the server would accept, so nothing is recorded.
-func startRecording(u *url.URL, w *content.Widget) *recording {
-	q := u.Query()
+// startRecording starts recording for the page with query q showing w.
+// Without a host origin (the page opened on its own, not framed by a
+// partner) there is nothing the server would accept, so nothing is
+// recorded.
+func startRecording(q params, w *content.Widget) *recording {
+	get := q.get
+	_, test := q("test")
 	win := app.Window()
 	ctx := event.Batch{
-		Partner:        q.Get("partner"),
+		Partner:        get("partner"),
 		Widget:         w.ID,
 		View:           uuid.NewString(), // random per mount: not a person
 		Locale:         w.Locale,
 		ContentVersion: w.Version,
-		Page:           event.Page{Origin: q.Get("origin"), Path: q.Get("path")},
+		Page:           event.Page{Origin: get("origin"), Path: get("path")},
 		UTM: event.UTM{
-			Source: q.Get("utm_source"), Medium: q.Get("utm_medium"), Campaign: q.Get("utm_campaign"),
-			Term: q.Get("utm_term"), Content: q.Get("utm_content"),
+			Source: get("utm_source"), Medium: get("utm_medium"), Campaign: get("utm_campaign"),
+			Term: get("utm_term"), Content: get("utm_content"),
 		},
-		Test: q.Has("test"),
+		Test: test,
 		Bot:  win.Get("navigator").Get("webdriver").Truthy(),
 	}
-	enabled := ctx.Page.Origin != "" && (q.Get("consent") != "required" || hostConsent())
+	enabled := ctx.Page.Origin != "" && (get("consent") != "required" || hostConsent())
 	r := &recording{sender: newSender(newBrowserTransport(), ctx, enabled)}
 	if ctx.Page.Origin == "" {
 		return r
@@ -50,7 +50,7 @@ func startRecording(u *url.URL, w *content.Widget) *recording {
 			r.sender.FlushBeacon()
 		}
 	})
-	requireConsent := q.Get("consent") == "required"
+	requireConsent := get("consent") == "required"
 	r.listen(win, "forgefit:host", func(app.Value) {
 		host := win.Get("forgefitHost")
 		if !host.Truthy() {
@@ -79,44 +79,9 @@ func validHostPath(p string) bool {
 	return len(p) > 0 && len(p) <= event.MaxPathBytes && p[0] == '/'
 }
 
-// Record implements Recorder: it turns the components' data into the
-// typed payload of the event and queues it. The server validates it again.
-func (r *recording) Record(typ string, data map[string]any) {
-	var d event.Data
-	for k, v := range data {
-		switch v := v.(type) {
-		case string:
-			switch k {
-			case "question":
-				d.Question = v
-			case "option":
-				d.Option = v
-			case "outcome":
-				d.Outcome = event.Outcome(v)
-			case "faq":
-				d.FAQ = v
-			case "cta":
-				d.CTA = v
-			}
-		case int:
-			if k == "index" {
-				d.Index = &v
-			}
-		case float64:
-			if k == "margin" {
-				d.Margin = &v
-			}
-		case []string:
-			switch k {
-			case "shared":
-				d.Shared = v
-			case "undecided":
-				d.Undecided = v
-			}
-		}
-	}
-	r.sender.Record(event.Type(typ), d)
-}
+// Record implements Recorder: it queues the event. The server validates it
+// again.
+func (r *recording) Record(t event.Type, d event.Data) { r.sender.Record(t, d) }
 
 // Stop removes the browser hooks and hands what is queued to beacons.
 func (r *recording) Stop() {

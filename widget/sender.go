@@ -1,8 +1,10 @@
 package widget
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
-	"math/rand/v2"
+	"io"
 	"sync"
 	"time"
 
@@ -25,8 +27,10 @@ const (
 // navigator.sendBeacon when the page is going away.
 type transport interface {
 	// Post sends body and reports the HTTP status (0 on a network error)
-	// and the Retry-After the server asked for, if any.
-	Post(body []byte) (status int, retryAfter time.Duration)
+	// and the Retry-After the server asked for in seconds, if any. Seconds
+	// rather than a time.Duration: a Duration in an interface's method set
+	// links its String method (some 4 KB) into app.wasm.
+	Post(body []byte) (status, retryAfterSeconds int)
 	// Beacon hands body to the browser to deliver after the page is gone,
 	// and reports whether the browser took it.
 	Beacon(body []byte) bool
@@ -39,7 +43,11 @@ type sender struct {
 	transport transport
 	context   event.Batch // the mount's context; Events unused
 	now       func() time.Time
-	after     func(time.Duration, func()) // time.AfterFunc, replaceable in tests
+	// after is time.AfterFunc, replaceable in tests. It takes the wait in
+	// nanoseconds rather than as a time.Duration: a Duration reachable
+	// from a value the widget puts in an interface links Duration.String
+	// (some 4 KB) into app.wasm.
+	after func(nanos int64, f func())
 
 	mu       sync.Mutex
 	queue    []event.Event
@@ -55,7 +63,7 @@ func newSender(t transport, ctx event.Batch, enabled bool) *sender {
 		transport: t,
 		context:   ctx,
 		now:       time.Now,
-		after:     func(d time.Duration, f func()) { time.AfterFunc(d, f) },
+		after:     func(d int64, f func()) { time.AfterFunc(time.Duration(d), f) },
 		enabled:   enabled,
 	}
 }
@@ -64,26 +72,29 @@ func newSender(t transport, ctx event.Batch, enabled bool) *sender {
 // off are dropped, not kept for later.
 func (s *sender) SetEnabled(on bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.enabled = on
+	s.mu.Unlock()
 }
 
 // SetPath follows the host page of a single-page app to its new path.
 func (s *sender) SetPath(path string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.context.Page.Path = path
+	s.mu.Unlock()
 }
 
 // Record queues one event; it never blocks on the network.
 func (s *sender) Record(t event.Type, d event.Data) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	// The sender unlocks by hand rather than with defer: nothing here
+	// panics, and each deferred call is a wrapper function in app.wasm.
 	if !s.enabled {
+		s.mu.Unlock()
 		return
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
+		s.mu.Unlock()
 		return // no randomness: nothing sensible to send
 	}
 	s.queue = append(s.queue, event.Event{ID: id.String(), Type: t, At: s.now().UTC(), Data: d})
@@ -96,18 +107,19 @@ func (s *sender) Record(t event.Type, d event.Data) {
 		s.sendLocked()
 	case !s.timer:
 		s.timer = true
-		s.after(batchDelay, s.flush)
+		s.after(int64(batchDelay), s.flush)
 	}
+	s.mu.Unlock()
 }
 
 // flush sends what is queued (the timer's and the retry's entry point).
 func (s *sender) flush() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.timer = false
 	if !s.inFlight && len(s.queue) > 0 {
 		s.sendLocked()
 	}
+	s.mu.Unlock()
 }
 
 // sendLocked posts up to batchEvents queued events in the background. The
@@ -123,7 +135,7 @@ func (s *sender) sendLocked() {
 	s.inFlight = true
 	go func() {
 		status, retryAfter := s.transport.Post(body)
-		s.settle(events, status, retryAfter)
+		s.settle(events, status, time.Duration(retryAfter)*time.Second)
 	}()
 }
 
@@ -132,7 +144,6 @@ func (s *sender) sendLocked() {
 // help); otherwise the sender backs off and tries again.
 func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.inFlight = false
 	retry := status == 0 || status == 429 || status >= 500
 	if !retry {
@@ -142,8 +153,9 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 			s.sendLocked()
 		} else if len(s.queue) > 0 && !s.timer {
 			s.timer = true
-			s.after(batchDelay, s.flush)
+			s.after(int64(batchDelay), s.flush)
 		}
+		s.mu.Unlock()
 		return
 	}
 	s.failures++
@@ -152,7 +164,8 @@ func (s *sender) settle(sent []event.Event, status int, retryAfter time.Duration
 		wait = retryAfter
 	}
 	s.timer = true
-	s.after(wait, s.flush)
+	s.after(int64(wait), s.flush)
+	s.mu.Unlock()
 }
 
 // dropSent removes the events of a delivered batch, which are at the head
@@ -176,7 +189,17 @@ func dropSent(queue, sent []event.Event) []event.Event {
 func backoff(failures int) time.Duration {
 	d := time.Second << min(failures-1, 6)
 	d = min(d, maxBackoff)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return d/2 + time.Duration(jitter(uint64(d/2)+1))
+}
+
+// jitter returns a random number in [0, n). It reads crypto/rand the way
+// the UUIDs do (io.ReadFull of rand.Reader), which app.wasm links anyway,
+// rather than linking math/rand/v2 or rand.Read too; the modulo's bias is
+// nothing next to a backoff's nanoseconds.
+func jitter(n uint64) uint64 {
+	var b [8]byte
+	_, _ = io.ReadFull(rand.Reader, b[:]) // crypto/rand's Reader never fails
+	return binary.LittleEndian.Uint64(b[:]) % n
 }
 
 // FlushBeacon hands everything queued to the browser as beacons: the page
@@ -184,15 +207,15 @@ func backoff(failures int) time.Duration {
 // still in flight are sent again; the server keeps each once.
 func (s *sender) FlushBeacon() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for len(s.queue) > 0 {
 		n := min(len(s.queue), event.MaxEvents)
 		body, err := s.encode(s.queue[:n])
 		if err != nil || !s.transport.Beacon(body) {
-			return // keep them: the next fetch may still deliver them
+			break // keep them: the next fetch may still deliver them
 		}
 		s.queue = s.queue[n:]
 	}
+	s.mu.Unlock()
 }
 
 func (s *sender) encode(events []event.Event) ([]byte, error) {

@@ -16,13 +16,13 @@ import (
 type recordingTransport struct {
 	mu       sync.Mutex
 	statuses []int // answers in order; 202 once exhausted
-	retry    time.Duration
+	retry    int   // seconds
 	posts    []event.Batch
 	beacons  []event.Batch
 	posted   chan struct{}
 }
 
-func (r *recordingTransport) Post(body []byte) (int, time.Duration) {
+func (r *recordingTransport) Post(body []byte) (int, int) {
 	var b event.Batch
 	json.Unmarshal(body, &b)
 	r.mu.Lock()
@@ -53,10 +53,10 @@ type clock struct {
 	funcs  []func()
 }
 
-func (c *clock) after(d time.Duration, f func()) {
+func (c *clock) after(d int64, f func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.delays = append(c.delays, d)
+	c.delays = append(c.delays, time.Duration(d))
 	c.funcs = append(c.funcs, f)
 }
 
@@ -177,7 +177,7 @@ func TestSenderRetriesWithBackoffAndRetryAfter(t *testing.T) {
 
 func TestSenderHonoursRetryAfterAndDropsRefusedBatches(t *testing.T) {
 	s, tr, c := newTestSender(429)
-	tr.retry = 30 * time.Second
+	tr.retry = 30
 	s.Record(event.QuizStarted, event.Data{})
 	c.fire()
 	<-tr.posted

@@ -1,14 +1,13 @@
 package widget
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // theme is how the widget looks, from the page query the loader passes:
 // both the server's prerender and the client read it from the same URL, so
 // their renders agree.
 type theme struct {
+	_ noCompare // see noCompare
+
 	// Scheme is "light", "dark" or "auto" (follow the visitor's system).
 	Scheme string
 	// Accent is the partner's colour as #rrggbb, or empty for ours;
@@ -19,13 +18,13 @@ type theme struct {
 // themeFromQuery reads theme and accent from q. Anything malformed is
 // ignored, never echoed: the server validates them already, and the client
 // checks again because the values reach the page's styles.
-func themeFromQuery(q url.Values) theme {
+func themeFromQuery(q params) theme {
 	t := theme{Scheme: "auto"}
-	switch s := q.Get("theme"); s {
+	switch s := q.get("theme"); s {
 	case "light", "dark":
 		t.Scheme = s
 	}
-	if a, ok := parseAccent(q.Get("accent")); ok {
+	if a, ok := parseAccent(q.get("accent")); ok {
 		t.Accent = a
 		t.OnAccent = textOn(a)
 	}
@@ -111,3 +110,8 @@ func contrast(a, b string) float64 {
 	}
 	return (la + 0.05) / (lb + 0.05)
 }
+
+// noCompare makes a struct type incomparable, so the linker gives it no
+// equality function: it would be kept in app.wasm with the type, for an ==
+// that nothing uses. First in the struct, it adds no padding.
+type noCompare [0]func()

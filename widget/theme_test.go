@@ -24,7 +24,7 @@ func TestThemeFromQuery(t *testing.T) {
 		{"accent=%23ggg", theme{Scheme: "auto"}},
 	} {
 		q, _ := url.ParseQuery(tc.query)
-		if diff := cmp.Diff(tc.want, themeFromQuery(q)); diff != "" {
+		if diff := cmp.Diff(tc.want, themeFromQuery(urlParams(q))); diff != "" {
 			t.Errorf("themeFromQuery(%q) (-want +got):\n%s", tc.query, diff)
 		}
 	}

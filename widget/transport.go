@@ -23,13 +23,12 @@ func newBrowserTransport() *browserTransport { return &browserTransport{url: eve
 // fetchAnswer is what a fetch settled with: a status, or 0 when it failed
 // on the network.
 type fetchAnswer struct {
-	status     int
-	retryAfter time.Duration
+	status, retryAfter int
 }
 
 // Post implements transport. It blocks its goroutine (never the event
 // loop) until the fetch settles.
-func (t *browserTransport) Post(body []byte) (int, time.Duration) {
+func (t *browserTransport) Post(body []byte) (int, int) {
 	done := make(chan fetchAnswer, 1)
 	onAnswer := app.FuncOf(func(this app.Value, args []app.Value) any {
 		res := args[0]
@@ -40,8 +39,6 @@ func (t *browserTransport) Post(body []byte) (int, time.Duration) {
 		done <- fetchAnswer{}
 		return nil
 	})
-	defer onAnswer.Release()
-	defer onFailure.Release()
 	app.Window().Call("fetch", t.url, map[string]any{
 		"method":      "POST",
 		"body":        string(body),
@@ -49,12 +46,15 @@ func (t *browserTransport) Post(body []byte) (int, time.Duration) {
 		"credentials": "omit",
 		"keepalive":   len(body) < 60<<10, // lets a send finish as the page goes away
 	}).Call("then", onAnswer, onFailure)
+	var a fetchAnswer // a network failure unless the fetch settles in time
 	select {
-	case a := <-done:
-		return a.status, a.retryAfter
+	case a = <-done:
 	case <-time.After(30 * time.Second):
-		return 0, 0
 	}
+	// Released by hand: a deferred call is a wrapper function in app.wasm.
+	onAnswer.Release()
+	onFailure.Release()
+	return a.status, a.retryAfter
 }
 
 // Beacon implements transport with navigator.sendBeacon, whose string body
@@ -69,10 +69,10 @@ func (t *browserTransport) Beacon(body []byte) bool {
 
 // retryAfter reads a Retry-After header given in seconds (the form our
 // server sends); anything else counts as absent.
-func retryAfter(v string) time.Duration {
+func retryAfter(v string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return 0
 	}
-	return min(time.Duration(n)*time.Second, maxBackoff)
+	return min(n, int(maxBackoff/time.Second))
 }

@@ -7,34 +7,36 @@ import (
 	"testing"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // entry is one event recorded or one message posted to the loader.
 type entry struct {
-	Kind string // "event" or "message"
-	Type string
-	Data map[string]any
+	Kind  string // "event" or "message"
+	Type  string
+	Event event.Data     // an event's data
+	Data  map[string]any // a message's detail
 }
 
 // observer stands in for the event sender and the loader.
 type observer struct{ got []entry }
 
-func (o *observer) Record(typ string, data map[string]any) {
-	o.got = append(o.got, entry{"event", typ, data})
+func (o *observer) Record(t event.Type, d event.Data) {
+	o.got = append(o.got, entry{Kind: "event", Type: string(t), Event: d})
 }
 
 func (o *observer) Post(typ string, detail map[string]any) {
-	o.got = append(o.got, entry{"message", typ, detail})
+	o.got = append(o.got, entry{Kind: "message", Type: typ, Data: detail})
 }
 
 // events returns the recorded events of type typ.
-func (o *observer) events(typ string) []map[string]any {
-	var out []map[string]any
+func (o *observer) events(typ event.Type) []event.Data {
+	var out []event.Data
 	for _, e := range o.got {
-		if e.Kind == "event" && e.Type == typ {
-			out = append(out, e.Data)
+		if e.Kind == "event" && e.Type == string(typ) {
+			out = append(out, e.Event)
 		}
 	}
 	return out
@@ -62,21 +64,22 @@ func defaultWidget(t *testing.T) *content.Widget {
 	return w
 }
 
-// harness mounts a component in go-app's test engine and gives the test a
-// context to act in, as an event handler would get.
+// harness mounts a part of the page (the quiz, the worksheet) in go-app's
+// test engine, rendering it as the page does, and gives the test a context
+// to act in, as an event handler would get.
 type harness struct {
 	app.Compo
-	ctx  app.Context
-	body app.UI
+	ctx    app.Context
+	render func() app.UI
 }
 
 func (h *harness) OnPreRender(ctx app.Context) { h.ctx = ctx }
-func (h *harness) Render() app.UI              { return h.body }
+func (h *harness) Render() app.UI              { return h.render() }
 
-func mount(t *testing.T, c app.UI) (app.TestEngine, *harness) {
+func mount(t *testing.T, render func() app.UI) (app.TestEngine, *harness) {
 	t.Helper()
 	e := app.NewTestEngine()
-	h := &harness{body: c}
+	h := &harness{render: render}
 	if err := e.Load(h); err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +93,7 @@ func act(e app.TestEngine, h *harness, f func(app.Context)) {
 	e.ConsumeAll()
 }
 
-// rendered renders c's current state. The engine re-renders a component only
-// when its props change, and the harness's never do.
+// rendered renders c's current state.
 func rendered(c interface{ Render() app.UI }) string { return app.HTMLString(c.Render()) }
 
 // lastOptions answers every question with its last option.
@@ -107,8 +109,8 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
 	var told []string
-	q := newQuiz().Widget(w).Ready(true).OnOutcome(func(o string) { told = append(told, o) })
-	e, h := mount(t, q)
+	q := &quiz{IWidget: w, IReady: true, IOnOutcome: func(o string) { told = append(told, o) }}
+	e, h := mount(t, q.Render)
 
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	if !strings.Contains(rendered(q), "Question 1 of 7") {
@@ -123,23 +125,24 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	for i, option := range lastOptions(w) {
 		act(e, h, func(ctx app.Context) { q.choose(ctx, option) })
 		act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-		if i == 0 && len(obs.events("question_answered")) != 1 {
+		if i == 0 && len(obs.events(event.QuestionAnswered)) != 1 {
 			t.Fatalf("after the first Next: %v", obs.got)
 		}
 	}
 
-	var want []map[string]any
+	var want []event.Data
 	for i, q := range w.Fit.Questions {
-		want = append(want, map[string]any{"question": q.ID, "option": q.Options[len(q.Options)-1].ID, "index": i})
+		want = append(want, event.Data{Question: q.ID, Option: q.Options[len(q.Options)-1].ID, Index: &i})
 	}
-	if diff := cmp.Diff(want, obs.events("question_answered")); diff != "" {
+	if diff := cmp.Diff(want, obs.events(event.QuestionAnswered)); diff != "" {
 		t.Errorf("question_answered (-want +got):\n%s", diff)
 	}
-	result := []map[string]any{{"outcome": "fully-managed", "margin": 0.85}}
-	if diff := cmp.Diff(result, obs.events("quiz_completed")); diff != "" {
+	margin := 0.85
+	result := []event.Data{{Outcome: event.FullyManaged, Margin: &margin}}
+	if diff := cmp.Diff(result, obs.events(event.QuizCompleted)); diff != "" {
 		t.Errorf("quiz_completed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(result, obs.events("recommendation_shown")); diff != "" {
+	if diff := cmp.Diff(result, obs.events(event.RecommendationShown)); diff != "" {
 		t.Errorf("recommendation_shown (-want +got):\n%s", diff)
 	}
 	var messages []string
@@ -164,7 +167,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	}
 
 	act(e, h, func(ctx app.Context) { q.onCTA(ctx, app.Event{}) })
-	if diff := cmp.Diff([]map[string]any{{"cta": "contact", "outcome": "fully-managed"}}, obs.events("cta_clicked")); diff != "" {
+	if diff := cmp.Diff([]event.Data{{CTA: "contact", Outcome: event.FullyManaged}}, obs.events(event.CTAClicked)); diff != "" {
 		t.Errorf("cta_clicked (-want +got):\n%s", diff)
 	}
 	act(e, h, func(ctx app.Context) { q.back(ctx, app.Event{}) })
@@ -172,7 +175,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 		t.Error("Back from the result does not show the last question")
 	}
 	act(e, h, func(ctx app.Context) { q.restart(ctx, app.Event{}) })
-	if n := len(obs.events("quiz_restarted")); n != 1 {
+	if n := len(obs.events(event.QuizRestarted)); n != 1 {
 		t.Errorf("%d quiz_restarted, want 1", n)
 	}
 	if diff := cmp.Diff([]string{"fully-managed", "", ""}, told); diff != "" {
@@ -185,11 +188,11 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 
 func TestQuizNextNeedsAnAnswer(t *testing.T) {
 	obs := observe(t)
-	q := newQuiz().Widget(defaultWidget(t)).Ready(true)
-	e, h := mount(t, q)
+	q := &quiz{IWidget: defaultWidget(t), IReady: true}
+	e, h := mount(t, q.Render)
 	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
 	act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-	if n := len(obs.events("question_answered")); n != 0 || q.step != 0 {
+	if n := len(obs.events(event.QuestionAnswered)); n != 0 || q.step != 0 {
 		t.Errorf("Next without an answer: %d answers recorded, step %d", n, q.step)
 	}
 }
@@ -201,23 +204,23 @@ func TestStartWaitsForTheClient(t *testing.T) {
 	w := defaultWidget(t)
 	// section > [h2, div.ff-intro > [p, div.ff-actions > [button]]]
 	path := []int{0, 1, 1, 0}
-	q := newQuiz().Widget(w)
-	mount(t, q)
+	q := &quiz{IWidget: w}
+	_, h := mount(t, q.Render)
 	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true)
-	if err := app.Match(loading, q, path...); err != nil {
+	if err := app.Match(loading, h, path...); err != nil {
 		t.Errorf("before the client is ready: %v\n%s", err, rendered(q))
 	}
-	if err := app.Match(app.Text(w.UI.Loading), q, append(path, 0)...); err != nil {
+	if err := app.Match(app.Text(w.UI.Loading), h, append(path, 0)...); err != nil {
 		t.Errorf("before the client is ready: %v", err)
 	}
 
-	q = newQuiz().Widget(w).Ready(true)
-	mount(t, q)
+	q = &quiz{IWidget: w, IReady: true}
+	_, h = mount(t, q.Render)
 	start := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").On("click", q.start)
-	if err := app.Match(start, q, path...); err != nil {
+	if err := app.Match(start, h, path...); err != nil {
 		t.Errorf("once the client is ready: %v\n%s", err, rendered(q))
 	}
-	if err := app.Match(app.Text(w.UI.Start), q, append(path, 0)...); err != nil {
+	if err := app.Match(app.Text(w.UI.Start), h, append(path, 0)...); err != nil {
 		t.Errorf("once the client is ready: %v", err)
 	}
 }
@@ -225,8 +228,8 @@ func TestStartWaitsForTheClient(t *testing.T) {
 func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
-	ws := newWorksheet().Widget(w).Ready(true)
-	e, h := mount(t, ws)
+	ws := &worksheet{IWidget: w, IReady: true}
+	e, h := mount(t, ws.Render)
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) {
 		t.Errorf("an undecided worksheet does not warn:\n%s", html)
 	}
@@ -240,8 +243,8 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	}
 	act(e, h, func(ctx app.Context) { ws.set(ctx, "no-such-thing", content.OwnerMSP) })
 	act(e, h, func(ctx app.Context) { ws.set(ctx, "patching", content.Owner("bogus")) })
-	want := []map[string]any{{"shared": []string{"patching"}, "undecided": []string{"documentation"}}}
-	if diff := cmp.Diff(want, obs.events("worksheet_completed")); diff != "" {
+	want := []event.Data{{Shared: []string{"patching"}, Undecided: []string{"documentation"}}}
+	if diff := cmp.Diff(want, obs.events(event.WorksheetCompleted)); diff != "" {
 		t.Errorf("worksheet_completed (-want +got):\n%s", diff)
 	}
 	html := rendered(ws)
@@ -252,7 +255,7 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Clear) || strings.Contains(html, "ff-risk") {
 		t.Errorf("with one owner each, the worksheet still warns:\n%s", html)
 	}
-	if n := len(obs.events("worksheet_completed")); n != 1 {
+	if n := len(obs.events(event.WorksheetCompleted)); n != 1 {
 		t.Errorf("worksheet_completed recorded %d times, want once per view", n)
 	}
 }
@@ -266,7 +269,7 @@ func TestPagePrerender(t *testing.T) {
 	t.Cleanup(func() { Source = source })
 	Source = func(id, locale, partner string) (*content.Widget, error) { return w, nil }
 	p := NewPage().(*page)
-	mount(t, p)
+	mount(t, func() app.UI { return p })
 	html := app.HTMLString(p)
 	for _, must := range []string{`class="ff ff-theme-auto"`, `lang="en"`, "<table", `scope="col"`, "<details", "<select"} {
 		if !strings.Contains(html, must) {
@@ -320,8 +323,8 @@ func TestFAQOpenedOncePerOpening(t *testing.T) {
 	} {
 		p.faqToggled(step.id, step.open)
 	}
-	want := []map[string]any{{"faq": "small-business"}, {"faq": "small-business"}, {"faq": "m365-and-security"}}
-	if diff := cmp.Diff(want, obs.events("faq_opened")); diff != "" {
+	want := []event.Data{{FAQ: "small-business"}, {FAQ: "small-business"}, {FAQ: "m365-and-security"}}
+	if diff := cmp.Diff(want, obs.events(event.FAQOpened)); diff != "" {
 		t.Errorf("faq_opened (-want +got):\n%s", diff)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -17,10 +18,9 @@ const (
 
 // worksheet is the ownership worksheet: who owns each responsibility, with
 // the dangerous pattern (critical ones shared or undecided) flagged as it
-// appears, and the whole copyable as plain text.
+// appears, and the whole copyable as plain text. Like quiz, it is a part of
+// the page rather than a component of its own (see quiz).
 type worksheet struct {
-	app.Compo
-
 	IWidget *content.Widget
 	IReady  bool
 
@@ -31,20 +31,13 @@ type worksheet struct {
 	pending  []app.Func // clipboard promise callbacks not yet called
 }
 
-func newWorksheet() *worksheet { return &worksheet{} }
-
-// Widget sets the content.
-func (ws *worksheet) Widget(w *content.Widget) *worksheet { ws.IWidget = w; return ws }
-
-// Ready says whether the client accepts input.
-func (ws *worksheet) Ready(v bool) *worksheet { ws.IReady = v; return ws }
-
 func selectID(resp string) string { return "ff-ws-" + resp }
 
-// OnInit keeps what the visitor chose in the prerendered page before the
-// client took over: the selects work without wasm, and the client's first
-// render replaces them, so their values are read back here, before it.
-func (ws *worksheet) OnInit() {
+// readPrerendered keeps what the visitor chose in the prerendered page
+// before the client took over: the selects work without wasm, and the
+// client's first render replaces them, so the page has their values read
+// back before it.
+func (ws *worksheet) readPrerendered() {
 	ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
 	if app.IsServer || ws.IWidget == nil {
 		return
@@ -61,11 +54,7 @@ func (ws *worksheet) OnInit() {
 	}
 }
 
-// OnDismount releases the clipboard callbacks still waiting.
-func (ws *worksheet) OnDismount() {
-	ws.releasePending()
-}
-
+// releasePending releases the clipboard callbacks still waiting.
 func (ws *worksheet) releasePending() {
 	for _, f := range ws.pending {
 		f.Release()
@@ -78,15 +67,10 @@ func (ws *worksheet) set(ctx app.Context, resp string, o content.Owner) {
 	if _, ok := ws.IWidget.Responsibility(resp); !ok || !o.Valid() {
 		return
 	}
-	owners := make(fit.Ownership, len(ws.owners)+1)
-	for k, v := range ws.owners {
-		owners[k] = v
+	if ws.owners == nil { // not read from a prerendered page
+		ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
 	}
-	owners[resp] = o
-	ws.owners = owners
-	if ws.touched == nil {
-		ws.touched = map[string]bool{}
-	}
+	ws.owners[resp] = o
 	ws.touched[resp] = true
 	ws.copied = copyNone
 	if len(ws.touched) == len(ws.IWidget.Worksheet.Responsibilities) {
@@ -108,7 +92,7 @@ func (ws *worksheet) report() {
 	}
 	ws.reported = true
 	r := fit.AssessOwnership(ws.IWidget.Worksheet, ws.owners)
-	Events.Record(evWorksheetCompleted, map[string]any{"shared": nonNil(r.Shared), "undecided": nonNil(r.Undecided)})
+	Events.Record(event.WorksheetCompleted, event.Data{Shared: nonNil(r.Shared), Undecided: nonNil(r.Undecided)})
 }
 
 func nonNil(s []string) []string {
@@ -135,7 +119,7 @@ func (ws *worksheet) copy(ctx app.Context, _ app.Event) {
 	ws.releasePending()
 	var done, failed app.Func
 	settle := func(result int) {
-		ctx.Dispatch(func(ctx app.Context) {
+		dispatch(ctx, func(ctx app.Context) {
 			ws.releasePending()
 			ws.copied = result
 			if result == copyRefused {
@@ -152,7 +136,7 @@ func (ws *worksheet) copy(ctx app.Context, _ app.Event) {
 // selectFallback selects the fallback text once it is rendered, so that
 // Ctrl+C or the system menu copies it.
 func (ws *worksheet) selectFallback(ctx app.Context) {
-	ctx.Defer(func(app.Context) {
+	deferTo(ctx, func(app.Context) {
 		if el := app.Window().GetElementByID("ff-ws-text"); el.Truthy() {
 			el.Call("focus")
 			el.Call("select")
@@ -178,31 +162,31 @@ func (ws *worksheet) Render() app.UI {
 	}
 	var fallback, intro app.UI
 	if ws.copied == copyRefused {
-		fallback = h(n{tag: "div", class: "ff-ws-fallback", kids: []app.UI{
-			h(n{tag: "label", text: sheet.Heading, attrs: []string{"for", "ff-ws-text"}}),
-			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: []string{"readonly", "true", "rows", "8"}}),
-		}})
+		fallback = h(n{tag: "div", class: "ff-ws-fallback"},
+			h(n{tag: "label", text: sheet.Heading, attrs: forWorksheetText}),
+			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: worksheetTextArea}),
+		)
 	}
 	// The worksheet sits under "What to do next", whose first paragraph
 	// may be the same text: say it once.
 	if sheet.Intro != "" && !slices.Contains(w.NextSteps.Paragraphs, sheet.Intro) {
 		intro = h(n{tag: "p", text: sheet.Intro})
 	}
-	return h(n{tag: "div", class: "ff-worksheet", kids: []app.UI{
+	return h(n{tag: "div", class: "ff-worksheet"},
 		h(n{tag: "h3", text: sheet.Heading}),
 		intro,
-		h(n{tag: "div", class: "ff-ws-head", kids: []app.UI{
+		h(n{tag: "div", class: "ff-ws-head"},
 			h(n{tag: "span", text: sheet.ResponsibilityHeading}),
 			h(n{tag: "span", text: sheet.OwnerHeading}),
-		}}),
-		h(n{tag: "ul", class: "ff-ws-list", kids: rows}),
-		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: []string{"role", "status"}}),
-		h(n{tag: "div", class: "ff-actions", kids: []app.UI{
+		),
+		h(n{tag: "ul", class: "ff-ws-list"}, rows...),
+		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: statusRole}),
+		h(n{tag: "div", class: "ff-actions"},
 			button("ff-button", w.UI.Copy, onCopy),
-			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: []string{"role", "status"}}),
-		}}),
+			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: statusRole}),
+		),
 		fallback,
-	}})
+	)
 }
 
 // renderRow is one responsibility and its owner; atRisk flags it.
@@ -227,10 +211,10 @@ func (ws *worksheet) renderRow(r content.Responsibility, atRisk bool) app.UI {
 		class = "ff-ws-row ff-risk"
 	}
 	id := selectID(r.ID)
-	return h(n{tag: "li", class: class, kids: []app.UI{
+	return h(n{tag: "li", class: class},
 		h(n{tag: "label", attrs: []string{"for", id}, text: r.Label}),
-		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet, kids: options}),
-	}})
+		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet}, options...),
+	)
 }
 
 func copiedText(w *content.Widget, state int) string {

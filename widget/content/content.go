@@ -59,6 +59,8 @@ type Comparison struct {
 // Model is one service model, a column of the comparison. Its id is also an
 // outcome of the fit questions.
 type Model struct {
+	_ noCompare
+
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
@@ -93,6 +95,8 @@ type Pitfalls struct {
 
 // Pitfall is one common mistake, referred to by id from Results.
 type Pitfall struct {
+	_ noCompare
+
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	Text  string `json:"text"`
@@ -107,6 +111,8 @@ type FAQ struct {
 // FAQEntry is one question and its answer; its id is what the faq_opened
 // event carries.
 type FAQEntry struct {
+	_ noCompare
+
 	ID       string `json:"id"`
 	Question string `json:"question"`
 	Answer   string `json:"answer"`
@@ -175,6 +181,8 @@ type Worksheet struct {
 
 // Responsibility is one row of the worksheet.
 type Responsibility struct {
+	_ noCompare
+
 	ID    string `json:"id"`
 	Label string `json:"label"`
 }
@@ -205,6 +213,8 @@ func (o Owner) Valid() bool {
 
 // OwnerLabels names the four owner choices in one locale.
 type OwnerLabels struct {
+	_ noCompare
+
 	Internal  string `json:"internal"`
 	MSP       string `json:"msp"`
 	Shared    string `json:"shared"`
@@ -228,6 +238,8 @@ func (l OwnerLabels) Label(o Owner) string {
 // CTA is the call to action under the result. A partner may override the URL;
 // the widget appends its attribution parameters.
 type CTA struct {
+	_ noCompare
+
 	ID    string `json:"id"` // carried by the cta_clicked event
 	Label string `json:"label"`
 	URL   string `json:"url"` // absolute http or https
@@ -236,6 +248,8 @@ type CTA struct {
 // UI holds the words of the widget's controls, so each locale translates them
 // too. Templates name their placeholders in braces; fill them with Expand.
 type UI struct {
+	_ noCompare // see noCompare
+
 	DirectAnswerHeading string `json:"direct_answer_heading"`
 	ComparisonHeading   string `json:"comparison_heading"`
 	// Recommended marks the comparison column of the recommended model.
@@ -267,3 +281,9 @@ type UI struct {
 	// NewTab tells screen reader users that a link opens a new tab.
 	NewTab string `json:"new_tab"`
 }
+
+// noCompare makes a struct type incomparable. The Go linker gives every
+// comparable struct of strings an equality function (3 KB in app.wasm for
+// UI), kept whenever the type is, and only == uses it: content is never
+// compared that way (tests use cmp).
+type noCompare [0]func()

@@ -140,7 +140,7 @@ func TestTranslationsDiffer(t *testing.T) {
 	// A copy of the English file saved as German would pass every other
 	// check; make sure the German text is really German.
 	en, de := mustDefault(t, "en"), mustDefault(t, "de")
-	if en.Title == de.Title || en.UI.Next == de.UI.Next || en.Worksheet.Owners == de.Worksheet.Owners {
+	if en.Title == de.Title || en.UI.Next == de.UI.Next || cmp.Equal(en.Worksheet.Owners, de.Worksheet.Owners) {
 		t.Errorf("German content repeats English text: %q, %q, %v", de.Title, de.UI.Next, de.Worksheet.Owners)
 	}
 }

@@ -84,12 +84,16 @@ type Batch struct {
 
 // Page is the host page the widget is embedded in.
 type Page struct {
+	_ noCompare // see noCompare
+
 	Origin string `json:"origin,omitempty"` // as location.origin gives it
 	Path   string `json:"path,omitempty"`   // location.pathname: no query string
 }
 
 // UTM is the campaign the visitor came from, as the host page's URL said.
 type UTM struct {
+	_ noCompare // see noCompare
+
 	Source   string `json:"source,omitempty"`
 	Medium   string `json:"medium,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
@@ -162,3 +166,8 @@ func (t Type) has(key string) bool {
 	}
 	return false
 }
+
+// noCompare makes a struct type incomparable, so the linker gives it no
+// equality function: it would be kept in app.wasm with the type, for an ==
+// that nothing uses. First in the struct, it adds no padding.
+type noCompare [0]func()

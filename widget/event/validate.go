@@ -67,7 +67,7 @@ func (b *Batch) validateContext() error {
 }
 
 func (p Page) validate() error {
-	if p == (Page{}) {
+	if p.Origin == "" && p.Path == "" {
 		return nil
 	}
 	if p.Origin == "" {

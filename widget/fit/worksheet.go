@@ -62,20 +62,19 @@ const atRiskMark = " (!)"
 func WorksheetText(w *content.Widget, o Ownership) string {
 	ws := w.Worksheet
 	report := AssessOwnership(ws, o)
-	var b strings.Builder
-	b.WriteString(ws.Heading + ": " + w.Title + "\n\n")
+	// Plain concatenation rather than a strings.Builder: the text is a
+	// dozen short lines, and each inlined WriteString costs app.wasm far
+	// more code than a call to the runtime's concatenation.
+	text := ws.Heading + ": " + w.Title + "\n\n"
 	for _, resp := range ws.Responsibilities {
-		b.WriteString(resp.Label + ": " + ws.Owners.Label(o.owner(resp.ID)))
+		mark := ""
 		if slices.Contains(report.AtRisk, resp.ID) {
-			b.WriteString(atRiskMark)
+			mark = atRiskMark
 		}
-		b.WriteString("\n")
+		text += resp.Label + ": " + ws.Owners.Label(o.owner(resp.ID)) + mark + "\n"
 	}
-	b.WriteString("\n")
 	if len(report.AtRisk) > 0 {
-		b.WriteString(strings.TrimSpace(atRiskMark) + " " + ws.Warning + "\n")
-	} else {
-		b.WriteString(ws.Clear + "\n")
+		return text + "\n" + strings.TrimSpace(atRiskMark) + " " + ws.Warning + "\n"
 	}
-	return b.String()
+	return text + "\n" + ws.Clear + "\n"
 }
