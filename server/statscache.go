@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // monthCache keeps closed periods' rollups merged, one part per partner x
@@ -18,6 +20,10 @@ type monthCache struct {
 	mu    sync.Mutex
 	parts map[monthKey]statsPart
 	max   int
+	// reads makes a request that needs a part another goroutine is
+	// reading (the warm-up at start, usually) wait for that read rather
+	// than read the same rollups again beside it on the same cores.
+	reads singleflight.Group
 }
 
 type monthKey struct {
@@ -76,18 +82,54 @@ func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, err
 func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.Time) (statsPart, error) {
 	key := monthKey{q.partner, q.widget, first, last}
 	c := s.months
-	c.mu.Lock()
-	p, ok := c.parts[key]
-	c.mu.Unlock()
-	if ok {
+	if p, ok := c.get(key); ok {
 		return p, nil
 	}
+	v, err, _ := c.reads.Do(key.String(), func() (any, error) {
+		if p, ok := c.get(key); ok { // read while this call waited its turn
+			return p, nil
+		}
+		// Not cancelled by the caller that happens to run it: the others
+		// waiting for it would get its error.
+		p, err := s.readPart(context.WithoutCancel(ctx), q, first, last)
+		if err != nil {
+			return statsPart{}, err
+		}
+		c.mu.Lock()
+		if len(c.parts) >= c.max {
+			clear(c.parts) // crude but bounded; the next reads refill it
+		}
+		c.parts[key] = p
+		c.mu.Unlock()
+		return p, nil
+	})
+	if err != nil {
+		return statsPart{}, err
+	}
+	return v.(statsPart), nil
+}
+
+func (c *monthCache) get(k monthKey) (statsPart, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.parts[k]
+	return p, ok
+}
+
+// String is k as a singleflight key.
+func (k monthKey) String() string {
+	return k.partner + "\x00" + k.widget + "\x00" + k.first.Format(time.DateOnly) + "\x00" + k.last.Format(time.DateOnly)
+}
+
+// readPart reads a closed period's rollups from the store and merges them
+// into one part.
+func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Time) (statsPart, error) {
 	rollups, err := s.cfg.Store.Rollups(ctx, RollupQuery{Partner: q.partner, Widget: q.widget, From: first, To: last})
 	if err != nil {
 		return statsPart{}, err
 	}
 	merged := NewRollup(RollupKey{Day: first, Partner: q.partner, Widget: q.widget})
-	p = statsPart{rollup: merged, days: map[string]Figures{}}
+	p := statsPart{rollup: merged, days: map[string]Figures{}}
 	for i := range rollups {
 		r := &rollups[i]
 		for _, cnt := range r.Counts() {
@@ -104,12 +146,6 @@ func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.T
 		ds.add(r)
 		p.days[day] = ds.Figures
 	}
-	c.mu.Lock()
-	if len(c.parts) >= c.max {
-		clear(c.parts) // crude but bounded; the next reads refill it
-	}
-	c.parts[key] = p
-	c.mu.Unlock()
 	return p, nil
 }
 
