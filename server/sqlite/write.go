@@ -28,14 +28,9 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	}
 	defer tx.Rollback()
 
-	type eventKey struct{ partner, id string }
-	type row struct {
-		batch int
-		event *server.Event
-	}
 	receipts := make([]server.Receipt, len(batches))
 	inCall := map[eventKey]bool{}
-	var rows []row
+	var rows []eventRow
 	visitors := map[visitorKey]bool{} // → seen before this call
 	for i := range batches {
 		b := &batches[i]
@@ -48,7 +43,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 				continue
 			}
 			inCall[k] = true
-			rows = append(rows, row{i, e})
+			rows = append(rows, eventRow{i, e})
 		}
 		if k, ok := newVisitorKey(b); ok {
 			visitors[k] = false
@@ -71,14 +66,72 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		return nil, fmt.Errorf("storing the batch contexts: %w", err)
 	}
 
+	skipped, err := s.insertEvents(ctx, tx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("storing events: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, s.clearContexts).ExecContext(ctx); err != nil {
+		return nil, fmt.Errorf("clearing the batch contexts: %w", err)
+	}
+
+	rollups := map[server.RollupKey]*server.Rollup{}
+	counted := make([]bool, len(batches)) // the batch stored a counted event
+	for _, r := range rows {
+		e := r.event
+		if skipped[eventKey{e.Partner, e.ID}] {
+			receipts[r.batch].Duplicates++
+			continue
+		}
+		receipts[r.batch].Accepted++
+		if e.Counted() {
+			rollup(rollups, e).Add(e)
+			counted[r.batch] = true
+		}
+	}
+	var fresh []visitorKey // counted for the first time on their day
+	for i := range batches {
+		k, ok := newVisitorKey(&batches[i])
+		if !ok || !counted[i] || visitors[k] {
+			continue
+		}
+		visitors[k] = true // counted once, by its first batch in the call
+		fresh = append(fresh, k)
+		rollups[server.RollupKey{Day: server.Day(batches[i].ReceivedAt), Partner: k.partner, Widget: k.widget}].Visitors++
+	}
+	if err := s.addVisitors(ctx, tx, fresh); err != nil {
+		return nil, fmt.Errorf("adding visitors: %w", err)
+	}
+	if err := s.addRollups(ctx, tx, rollups); err != nil {
+		return nil, fmt.Errorf("adding to rollups: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
+	}
+	s.rememberVisitors(visitors)
+	return receipts, nil
+}
+
+// eventKey is an event as deduplication knows it.
+type eventKey struct{ partner, id string }
+
+// eventRow is an event to store and the number of its batch in the write.
+type eventRow struct {
+	batch int
+	event *server.Event
+}
+
+// insertEvents stores rows, whose batches' contexts are in
+// temp.batch_context, and returns those that were stored before (by an
+// earlier write) and so were not stored again.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) (map[eventKey]bool, error) {
 	// Which rows went in: SQLite gives each new row the table's highest
 	// seq plus one, so a chunk that stored n rows stored seqs
 	// LastInsertId-n+1 to LastInsertId. When it stored all its rows (no
 	// duplicates: the common case) nothing needs reading back; otherwise
 	// those seqs say which. RETURNING would read back every row, at a
 	// quarter of the cost of the insert.
-	skipped := map[eventKey]bool{} // already stored before this call
-	insert := func(st *sql.Stmt, chunk []row) error {
+	skipped := map[eventKey]bool{}
+	insert := func(st *sql.Stmt, chunk []eventRow) error {
 		args := s.args[:0]
 		for _, r := range chunk {
 			args = appendEventArgs(args, r.batch, r.event)
@@ -129,49 +182,11 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			return insert(st, run[a:b])
 		})
 		if err != nil {
-			return nil, fmt.Errorf("storing events: %w", err)
+			return nil, err
 		}
 		from = to
 	}
-	if _, err := tx.StmtContext(ctx, s.clearContexts).ExecContext(ctx); err != nil {
-		return nil, fmt.Errorf("clearing the batch contexts: %w", err)
-	}
-
-	rollups := map[server.RollupKey]*server.Rollup{}
-	counted := make([]bool, len(batches)) // the batch stored a counted event
-	for _, r := range rows {
-		e := r.event
-		if skipped[eventKey{e.Partner, e.ID}] {
-			receipts[r.batch].Duplicates++
-			continue
-		}
-		receipts[r.batch].Accepted++
-		if e.Counted() {
-			rollup(rollups, e).Add(e)
-			counted[r.batch] = true
-		}
-	}
-	var fresh []visitorKey // counted for the first time on their day
-	for i := range batches {
-		k, ok := newVisitorKey(&batches[i])
-		if !ok || !counted[i] || visitors[k] {
-			continue
-		}
-		visitors[k] = true // counted once, by its first batch in the call
-		fresh = append(fresh, k)
-		rollups[server.RollupKey{Day: server.Day(batches[i].ReceivedAt), Partner: k.partner, Widget: k.widget}].Visitors++
-	}
-	if err := s.addVisitors(ctx, tx, fresh); err != nil {
-		return nil, fmt.Errorf("adding visitors: %w", err)
-	}
-	if err := s.addRollups(ctx, tx, rollups); err != nil {
-		return nil, fmt.Errorf("adding to rollups: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
-	}
-	s.rememberVisitors(visitors)
-	return receipts, nil
+	return skipped, nil
 }
 
 // exec runs st with args, which it then clears: the writer's argument
