@@ -55,6 +55,15 @@ type Store interface {
 // counted against that day's raw events.
 const MinRetention = 48 * time.Hour
 
+// CheckRetentionCutoff refuses a cutoff under MinRetention ago: the
+// engines' DeleteEventsBefore call it first.
+func CheckRetentionCutoff(cutoff time.Time) error {
+	if age := time.Since(cutoff); age < MinRetention {
+		return fmt.Errorf("refusing to delete events younger than %s (cutoff %s)", MinRetention, cutoff)
+	}
+	return nil
+}
+
 // Batch is one request's events as ingest hands them to the store: the
 // decoded and validated wire batch, and what the server adds. The server
 // sets Bot as well when the user agent is a known crawler (the agent itself
@@ -206,6 +215,19 @@ type RollupKey struct {
 
 // Key returns r's key.
 func (r *Rollup) Key() RollupKey { return RollupKey{r.Day, r.Partner, r.Widget} }
+
+// AddTo counts e, a counted event, into the rollup of its day, partner
+// and widget in m, which it adds when m has none yet: how the engines
+// gather one write's figures.
+func (e *Event) AddTo(m map[RollupKey]*Rollup) {
+	k := RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}
+	r := m[k]
+	if r == nil {
+		r = NewRollup(k)
+		m[k] = r
+	}
+	r.Add(e)
+}
 
 // NewRollup returns an empty rollup for k.
 func NewRollup(k RollupKey) *Rollup {

@@ -14,8 +14,8 @@ import (
 // database may all run retention: a row another one deleted first is
 // simply not counted here.
 func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	if age := time.Since(cutoff); age < server.MinRetention {
-		return 0, fmt.Errorf("refusing to delete events younger than %s (cutoff %s)", server.MinRetention, cutoff)
+	if err := server.CheckRetentionCutoff(cutoff); err != nil {
+		return 0, err
 	}
 	if limit <= 0 {
 		return 0, nil

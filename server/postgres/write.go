@@ -147,7 +147,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			}
 			receipts[i].Accepted++
 			if e.Counted() {
-				rollup(rollups, e).Add(e)
+				e.AddTo(rollups)
 				n++
 			}
 		}
@@ -166,16 +166,6 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
 	}
 	return receipts, nil
-}
-
-func rollup(m map[server.RollupKey]*server.Rollup, e *server.Event) *server.Rollup {
-	k := server.RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}
-	r := m[k]
-	if r == nil {
-		r = server.NewRollup(k)
-		m[k] = r
-	}
-	return r
 }
 
 // visitorDay is one visitor of one partner's widget on one UTC day: what

@@ -19,8 +19,8 @@ import (
 // table; were a clock ever set back, the events stored after the jump
 // wait until those before it are old enough too.
 func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	if age := time.Since(cutoff); age < server.MinRetention {
-		return 0, fmt.Errorf("refusing to delete events younger than %s (cutoff %s)", server.MinRetention, cutoff)
+	if err := server.CheckRetentionCutoff(cutoff); err != nil {
+		return 0, err
 	}
 	if limit <= 0 {
 		return 0, nil

@@ -84,7 +84,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		}
 		receipts[r.batch].Accepted++
 		if e.Counted() {
-			rollup(rollups, e).Add(e)
+			e.AddTo(rollups)
 			counted[r.batch] = true
 		}
 	}
@@ -266,16 +266,6 @@ func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visi
 		}
 		return rows.Err()
 	})
-}
-
-func rollup(m map[server.RollupKey]*server.Rollup, e *server.Event) *server.Rollup {
-	k := server.RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}
-	r := m[k]
-	if r == nil {
-		r = server.NewRollup(k)
-		m[k] = r
-	}
-	return r
 }
 
 // addRollups adds this call's figures to the stored rollups.
