@@ -333,6 +333,82 @@ func TestIngestFailingStoreIsNever202(t *testing.T) {
 	}
 }
 
+// syncingStore wraps a real DeferredSyncStore: its Sync waits for a
+// channel, or fails on demand.
+type syncingStore struct {
+	server.DeferredSyncStore
+	mu   sync.Mutex
+	gate chan struct{} // Sync waits until it is closed, when not nil
+	fail error
+}
+
+func (s *syncingStore) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	gate, fail := s.gate, s.fail
+	s.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	if fail != nil {
+		return fail
+	}
+	return s.DeferredSyncStore.Sync(ctx)
+}
+
+// TestIngestAnswersAfterSync checks the pipelined group commit: a batch is
+// committed (its events readable) while its sync is still running, and its
+// 202 waits for the sync.
+func TestIngestAnswersAfterSync(t *testing.T) {
+	gate := make(chan struct{})
+	e := newIngestEnv(t, func(c *server.Config) {
+		c.Store = &syncingStore{DeferredSyncStore: c.Store.(server.DeferredSyncStore), gate: gate}
+	})
+	var release sync.Once
+	open := func() { release.Do(func() { close(gate) }) }
+	t.Cleanup(open) // before the server closes, which waits for the sync
+	answered := make(chan int, 1)
+	go func() {
+		res, _ := e.post(t, post{body: batchBody("acme", partnerPage, newEvent("widget_loaded", ""))})
+		answered <- res.StatusCode
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		evs, err := e.store.Events(context.Background(), server.EventQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the batch was not committed within 5 s (%d events stored)", len(evs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case code := <-answered:
+		t.Fatalf("answered %d before its sync returned", code)
+	case <-time.After(100 * time.Millisecond):
+	}
+	open()
+	if code := <-answered; code != 202 {
+		t.Errorf("after the sync: %d, want 202", code)
+	}
+}
+
+// TestIngestFailingSyncIsNever202 checks that a batch whose commit could
+// not be made durable is answered 503, not 202.
+func TestIngestFailingSyncIsNever202(t *testing.T) {
+	e := newIngestEnv(t, func(c *server.Config) {
+		c.Store = &syncingStore{DeferredSyncStore: c.Store.(server.DeferredSyncStore),
+			fail: errors.New("fsync: input/output error")}
+	})
+	res, body := e.post(t, post{body: batchBody("acme", partnerPage, newEvent("widget_loaded", ""))})
+	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("failing sync: %d (Retry-After %q) %s; want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"), body)
+	}
+}
+
 func TestIngestQueueFullIs503(t *testing.T) {
 	var faulty *faultyStore
 	block := make(chan struct{})
