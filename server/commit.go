@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"time"
 )
@@ -13,11 +12,6 @@ import (
 // everything queued at that moment and stores it in one transaction, so a
 // durable commit (an fsync) is paid once for many requests, and each
 // request is answered only after the commit holding its events.
-//
-// When the store is a DeferredSyncStore the fsync leaves the committer: a
-// syncer goroutine makes every group committed so far durable with one
-// Sync and answers them, while the committer already commits the next
-// group. The store is written by one goroutine either way.
 
 // errQueueFull and errDraining make ingest answer 503 with Retry-After.
 var (
@@ -36,27 +30,16 @@ type commitResult struct {
 	err     error
 }
 
-// committer owns the queue and the goroutines that drain it.
+// committer owns the queue and the goroutine that drains it.
 type committer struct {
-	store    Store
-	deferred DeferredSyncStore // store, when its syncs can wait; else nil
-	queue    chan *pendingBatch
-	// committed carries groups committed by a DeferredSyncStore to the
-	// syncer. Bounded: a syncer that falls behind holds the committer
-	// back, and through it the queue (503s), rather than memory.
-	committed chan committedGroup
+	store     Store
+	queue     chan *pendingBatch
 	maxEvents int // events per transaction, so one commit stays short
 	metrics   *metrics
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
 	done   chan struct{}
-}
-
-// committedGroup is a group whose commit waits for its sync.
-type committedGroup struct {
-	group    []*pendingBatch
-	receipts []Receipt
 }
 
 func newCommitter(store Store, queueLen, maxEvents int, m *metrics) *committer {
@@ -67,23 +50,7 @@ func newCommitter(store Store, queueLen, maxEvents int, m *metrics) *committer {
 		metrics:   m,
 		done:      make(chan struct{}),
 	}
-	if d, ok := store.(DeferredSyncStore); ok {
-		c.deferred = d
-		c.committed = make(chan committedGroup, 64)
-		synced := make(chan struct{})
-		go c.sync(synced)
-		go func() {
-			c.run()
-			close(c.committed)
-			<-synced
-			close(c.done)
-		}()
-		return c
-	}
-	go func() {
-		c.run()
-		close(c.done)
-	}()
+	go c.run()
 	return c
 }
 
@@ -130,9 +97,8 @@ func (c *committer) Close(ctx context.Context) error {
 	}
 }
 
-// run takes groups off the queue and commits them until the queue is
-// closed and empty.
 func (c *committer) run() {
+	defer close(c.done)
 	group := make([]*pendingBatch, 0, 256)
 	for first := range c.queue {
 		group = append(group[:0], first)
@@ -155,8 +121,7 @@ func (c *committer) run() {
 	}
 }
 
-// commit writes one group and answers each of its requests, or, on a
-// DeferredSyncStore, commits it and hands it to the syncer.
+// commit writes one group and answers each of its requests.
 func (c *committer) commit(group []*pendingBatch) {
 	batches := make([]Batch, len(group))
 	for i, p := range group {
@@ -165,59 +130,13 @@ func (c *committer) commit(group []*pendingBatch) {
 	// A commit is never cancelled half-way by a request going away: the
 	// store decides, and the answer reaches whoever still waits.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	start := time.Now()
-	var receipts []Receipt
-	var err error
-	if c.deferred != nil {
-		receipts, err = c.deferred.Commit(ctx, batches)
-	} else {
-		receipts, err = c.store.Write(ctx, batches)
-	}
+	receipts, err := c.store.Write(ctx, batches)
+	cancel()
 	c.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 	if err == nil && len(receipts) != len(group) {
 		err = errors.New("store returned a receipt count that differs from the batch count")
 	}
-	if err != nil || c.deferred == nil {
-		c.answer(group, receipts, err)
-		return
-	}
-	c.committed <- committedGroup{slices.Clone(group), receipts}
-}
-
-// sync makes committed groups durable and answers them: one Sync for
-// every group committed by the time it starts.
-func (c *committer) sync(done chan<- struct{}) {
-	defer close(done)
-	var waiting []committedGroup
-	for first := range c.committed {
-		waiting = append(waiting[:0], first)
-	take:
-		for {
-			select {
-			case g, ok := <-c.committed:
-				if !ok {
-					break take
-				}
-				waiting = append(waiting, g)
-			default:
-				break take
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		start := time.Now()
-		err := c.deferred.Sync(ctx)
-		cancel()
-		c.metrics.syncSeconds.Observe(time.Since(start).Seconds())
-		for _, g := range waiting {
-			c.answer(g.group, g.receipts, err)
-		}
-		clear(waiting) // hold on to no request until the next sync
-	}
-}
-
-// answer tells each request of a group what became of its batch.
-func (c *committer) answer(group []*pendingBatch, receipts []Receipt, err error) {
 	for i, p := range group {
 		if err != nil {
 			p.done <- commitResult{err: err}

@@ -16,7 +16,6 @@ type metrics struct {
 	bots          prometheus.Counter
 	batchEvents   prometheus.Histogram
 	commitSeconds prometheus.Histogram
-	syncSeconds   prometheus.Histogram // DeferredSyncStore only
 	queueDepth    prometheus.Gauge
 }
 
@@ -43,15 +42,11 @@ func newMetrics() *metrics {
 			Name: "forgefit_commit_seconds", Help: "Time to store one group commit.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
-		syncSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "forgefit_sync_seconds", Help: "Time to make the group commits waiting for it durable (stores that sync apart from their commit).",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
-		}),
 		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "forgefit_ingest_queue_depth", Help: "Batches waiting for a commit.",
 		}),
 	}
-	m.registry.MustRegister(m.accepted, m.duplicates, m.rejected, m.bots, m.batchEvents, m.commitSeconds, m.syncSeconds, m.queueDepth,
+	m.registry.MustRegister(m.accepted, m.duplicates, m.rejected, m.bots, m.batchEvents, m.commitSeconds, m.queueDepth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -50,22 +50,6 @@ type Store interface {
 	Close() error
 }
 
-// DeferredSyncStore is a Store whose writes become durable apart from
-// their commit. The group committer then overlaps one group's sync (an
-// fsync, which on its own took a third of a small commit) with the next
-// group's commit, and still answers a request only after a Sync that
-// covers its commit: a 202 keeps meaning "on disk".
-type DeferredSyncStore interface {
-	Store
-	// Commit is Write without the last step: it returns once the batches
-	// are committed, so reads see them, but before they are durable.
-	Commit(ctx context.Context, batches []Batch) ([]Receipt, error)
-	// Sync returns nil once every Commit that returned before Sync was
-	// called is durable. After a failed Sync what reached the disk is
-	// unknown, so the store then refuses every Commit and Sync.
-	Sync(ctx context.Context) error
-}
-
 // MinRetention is the shortest time raw events are kept: a browser may
 // retry an event for up to event.MaxSkew, and a day's unique visitors are
 // counted against that day's raw events.

@@ -79,9 +79,5 @@ func (s *Store) apply(ctx context.Context, m server.Migration) error {
 		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.wal.committed.Add(1) // Open syncs it
-	return nil
+	return tx.Commit()
 }

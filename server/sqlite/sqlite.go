@@ -2,17 +2,14 @@
 // through modernc.org/sqlite (pure Go, no cgo).
 //
 // One connection writes, so writes never wait on SQLite's lock; a small
-// pool reads. The database runs in WAL mode. Write returns once its
-// commit is on disk, which is what lets ingest answer 202; the store is a
-// server.DeferredSyncStore, so the group committer can make one group
-// durable while the next commits (see sync.go).
+// pool reads. The database runs in WAL mode with synchronous=FULL: when a
+// commit returns, it is on disk, which is what lets ingest answer 202.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -23,7 +20,7 @@ import (
 	"github.com/ehforge/forgefit/server"
 )
 
-var _ server.DeferredSyncStore = (*Store)(nil)
+var _ server.Store = (*Store)(nil)
 
 // Store is a server.Store on a SQLite file.
 type Store struct {
@@ -33,8 +30,6 @@ type Store struct {
 
 	stopCheckpoints context.CancelFunc
 	checkpointsDone chan struct{}
-
-	wal walSync // makes the writer's commits durable (see sync.go)
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
@@ -55,7 +50,7 @@ const BusyTimeoutMillis = 5000
 func Open(ctx context.Context, path string) (*Store, error) {
 	common := []string{fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMillis), "journal_mode(WAL)"}
 	wq := url.Values{"_pragma": slices.Concat(common, []string{
-		"synchronous(NORMAL)",          // Sync makes commits durable, apart (see sync.go)
+		"synchronous(FULL)",            // a commit is on disk when it returns
 		"journal_size_limit(67108864)", // give the WAL back after a checkpoint
 		"cache_size(-32000)",           // 32 MB of pages for the writer
 		"temp_store(MEMORY)",           // temp.batch_context never touches disk
@@ -71,23 +66,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxIdleTime(0)
 
 	s := &Store{w: w, stmts: map[[2]int]*sql.Stmt{}, counted: map[visitorKey]bool{}}
-	s.wal.path = path + "-wal"
-	var mode string
-	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	if mode != "wal" {
-		w.Close()
-		return nil, fmt.Errorf("opening %s: %w (journal_mode is %s)", path, errNotWAL, mode)
-	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
-	}
-	if err := s.Sync(ctx); err != nil { // the migrations, if any
-		w.Close()
-		return nil, err
 	}
 
 	rq := url.Values{"_pragma": slices.Concat(common, []string{"query_only(1)"})}
@@ -164,5 +145,5 @@ func (s *Store) Close() error {
 	if err := s.w.Close(); err != nil {
 		return err
 	}
-	return errors.Join(rerr, s.wal.close())
+	return rerr
 }

@@ -87,9 +87,7 @@ func TestPragmas(t *testing.T) {
 		}
 		got[p] = v
 	}
-	// NORMAL, not OFF: under NORMAL checkpoints still fsync the WAL before
-	// copying it and the database after, which Sync's durability needs.
-	want := map[string]any{"journal_mode": "wal", "synchronous": int64(1), "busy_timeout": int64(BusyTimeoutMillis)}
+	want := map[string]any{"journal_mode": "wal", "synchronous": int64(2), "busy_timeout": int64(BusyTimeoutMillis)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", diff)
 	}
@@ -189,83 +187,4 @@ func TestBackgroundCheckpoints(t *testing.T) {
 			t.Fatalf("the database file is still %d bytes 5 s after a write of 400 events: no checkpoint ran", before)
 		}
 	}
-}
-
-// TestSyncCoversCommits checks the two steps of a durable write: Commit
-// makes events readable, Sync fsyncs the database's WAL file and then
-// counts every earlier commit as on disk.
-func TestSyncCoversCommits(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "forgefit.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for range 2 {
-		if _, err := s.Commit(ctx, []server.Batch{oneEventBatch()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if evs, err := s.Events(ctx, server.EventQuery{}); err != nil || len(evs) != 2 {
-		t.Fatalf("before Sync: %d events (%v), want the 2 committed", len(evs), err)
-	}
-	s.wal.mu.Lock()
-	synced := s.wal.synced
-	s.wal.mu.Unlock()
-	if committed := s.wal.committed.Load(); synced >= committed {
-		t.Fatalf("before Sync: %d of %d commits counted as synced", synced, committed)
-	}
-	if err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.wal.mu.Lock()
-	defer s.wal.mu.Unlock()
-	if committed := s.wal.committed.Load(); s.wal.synced != committed {
-		t.Errorf("after Sync: %d of %d commits counted as synced", s.wal.synced, committed)
-	}
-	wal, err := os.Stat(path + "-wal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	held, err := s.wal.f.Stat()
-	if err != nil || !os.SameFile(wal, held) {
-		t.Errorf("Sync holds %v (%v), not the database's WAL file", s.wal.f.Name(), err)
-	}
-}
-
-// TestFailedSyncStopsWrites checks that once an fsync fails the store
-// refuses writes instead of later claiming durability it cannot know.
-func TestFailedSyncStopsWrites(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "forgefit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Commit(ctx, []server.Batch{oneEventBatch()}); err != nil {
-		t.Fatal(err)
-	}
-	s.wal.mu.Lock()
-	s.wal.path = filepath.Join(t.TempDir(), "gone-wal") // the fsync fails
-	s.wal.mu.Unlock()
-	if err := s.Sync(ctx); err == nil {
-		t.Fatal("Sync of a missing WAL file succeeded")
-	}
-	if _, err := s.Write(ctx, []server.Batch{oneEventBatch()}); err == nil {
-		t.Error("Write after a failed sync succeeded")
-	}
-	if _, err := s.Commit(ctx, []server.Batch{oneEventBatch()}); err == nil {
-		t.Error("Commit after a failed sync succeeded")
-	}
-	if evs, err := s.Events(ctx, server.EventQuery{}); err != nil || len(evs) != 1 {
-		t.Errorf("after the failure: %d events (%v), want the 1 committed before it", len(evs), err)
-	}
-}
-
-func oneEventBatch() server.Batch {
-	now := time.Now()
-	return server.Batch{Batch: event.Batch{Partner: "acme", Widget: "w", View: uuid.Must(uuid.NewV7()).String(),
-		Page:   event.Page{Origin: "https://www.acme.example"},
-		Events: []event.Event{{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetViewed, At: now}}}, ReceivedAt: now}
 }
