@@ -79,16 +79,19 @@ func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event
 	if limit <= 0 {
 		limit = 1000
 	}
-	q2 := `SELECT seq, partner, event_id, type, at, received_at, day, widget, view, locale,
-		content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign, utm_term,
-		utm_content, question_id, option_id, question_index, outcome, margin, faq_id, shared,
-		undecided, cta_id, visitor, test, bot FROM events WHERE seq > ?`
+	// Each event row has its batch's context joined back, looked up by
+	// primary key, in seq order.
+	q2 := `SELECT e.seq, e.partner, e.event_id, e.type, e.at, b.received_at, b.day, b.widget, b.view,
+		b.locale, b.content_version, b.page_origin, b.page_path, b.utm_source, b.utm_medium,
+		b.utm_campaign, b.utm_term, b.utm_content, e.question_id, e.option_id, e.question_index,
+		e.outcome, e.margin, e.faq_id, e.shared, e.undecided, e.cta_id, b.visitor, b.test, b.bot
+		FROM events e JOIN batches b ON b.id = e.batch WHERE e.seq > ?`
 	args := []any{q.After}
 	if q.Partner != "" {
-		q2 += ` AND partner = ?`
+		q2 += ` AND e.partner = ?`
 		args = append(args, q.Partner)
 	}
-	q2 += ` ORDER BY seq LIMIT ?`
+	q2 += ` ORDER BY e.seq LIMIT ?`
 	args = append(args, limit)
 	var out []server.Event
 	err := query(ctx, s.r, q2, args, func(rows *sql.Rows) error {
@@ -98,8 +101,9 @@ func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event
 		var index sql.NullInt64
 		var margin sql.NullFloat64
 		var shared, undecided sql.NullString
+		var id []byte
 		d := &e.Data
-		if err := rows.Scan(&e.Seq, &e.Partner, &e.ID, &typ, &at, &received, &day, &e.Widget, &e.View,
+		if err := rows.Scan(&e.Seq, &e.Partner, &id, &typ, &at, &received, &day, &e.Widget, &e.View,
 			&e.Locale, &e.ContentVersion, &e.Page.Origin, &e.Page.Path, &e.UTM.Source, &e.UTM.Medium,
 			&e.UTM.Campaign, &e.UTM.Term, &e.UTM.Content, &d.Question, &d.Option, &index, &outcome,
 			&margin, &d.FAQ, &shared, &undecided, &d.CTA, &e.Visitor, &e.Test, &e.Bot); err != nil {
@@ -108,6 +112,9 @@ func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event
 		e.Type, d.Outcome = event.Type(typ), event.Outcome(outcome)
 		e.At, e.ReceivedAt = time.UnixMicro(at).UTC(), time.UnixMicro(received).UTC()
 		var err error
+		if e.ID, err = idText(id); err != nil {
+			return err
+		}
 		if e.Day, err = time.Parse(time.DateOnly, day); err != nil {
 			return err
 		}

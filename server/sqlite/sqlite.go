@@ -9,13 +9,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"slices"
 	"sync"
 
-	"modernc.org/sqlite" // also registers the "sqlite" driver, for the readers
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/ehforge/forgefit/server"
 )
@@ -33,9 +32,7 @@ type Store struct {
 
 	wmu   sync.Mutex           // held by the writer
 	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
-	// clearContexts empties temp.batch_context (see statements).
-	clearContexts *sql.Stmt
-	args          []any // the writer's arguments, reused from write to write
+	args  []any                // the writer's arguments, reused from write to write
 	// counted are visitors known to have a counted event on their day
 	// (see rememberVisitors).
 	counted map[visitorKey]bool
@@ -53,13 +50,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"synchronous(FULL)",            // a commit is on disk when it returns
 		"journal_size_limit(67108864)", // give the WAL back after a checkpoint
 		"cache_size(-32000)",           // 32 MB of pages for the writer
-		"temp_store(MEMORY)",           // temp.batch_context never touches disk
 		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutocheckpoint), // see checkpoint
 	})}
 	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
 	// write, so two processes never deadlock upgrading a read lock.
 	wq.Set("_txlock", "immediate")
-	w := sql.OpenDB(writerConnector{path + "?" + wq.Encode()})
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -72,7 +71,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 
 	rq := url.Values{"_pragma": slices.Concat(common, []string{"query_only(1)"})}
-	var err error
 	s.r, err = sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
@@ -95,25 +93,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// writerDriver opens the writer's connections: each gets its
-// temp.batch_context as it opens (see statements), so no write has to ask.
-var writerDriver = func() *sqlite.Driver {
-	d := &sqlite.Driver{}
-	d.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
-		_, err := c.ExecContext(context.Background(), createContexts, nil)
-		return err
-	})
-	return d
-}()
-
-// writerConnector is a driver.Connector for writerDriver.
-type writerConnector struct{ dsn string }
-
-func (c writerConnector) Connect(context.Context) (driver.Conn, error) {
-	return writerDriver.Open(c.dsn)
-}
-func (c writerConnector) Driver() driver.Driver { return writerDriver }
-
 // Ping reports whether both pools reach the database.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
@@ -135,9 +114,6 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
-	if s.clearContexts != nil {
-		s.clearContexts.Close()
-	}
 	var rerr error
 	if s.r != nil {
 		rerr = s.r.Close()

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
 	"github.com/ehforge/forgefit/server"
@@ -186,5 +188,210 @@ func TestBackgroundCheckpoints(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the database file is still %d bytes 5 s after a write of 400 events: no checkpoint ran", before)
 		}
+	}
+}
+
+// insertVersion2 stores events as a version-2 database held them: one
+// wide row each, with the encoding the writer of that version used.
+func insertVersion2(t *testing.T, db *sql.DB, events []server.Event) {
+	t.Helper()
+	optional := func(p *int) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	for _, e := range events {
+		d := &e.Data
+		var margin, shared, undecided, visitor any
+		if d.Margin != nil {
+			margin = *d.Margin
+		}
+		if d.Shared != nil {
+			shared = strings.Join(d.Shared, ",")
+		}
+		if d.Undecided != nil {
+			undecided = strings.Join(d.Undecided, ",")
+		}
+		if e.Visitor != nil {
+			visitor = e.Visitor
+		}
+		_, err := db.Exec(`INSERT INTO events (seq, partner, event_id, type, at, received_at, day,
+			widget, view, locale, content_version, page_origin, page_path, utm_source, utm_medium,
+			utm_campaign, utm_term, utm_content, question_id, option_id, question_index, outcome,
+			margin, faq_id, shared, undecided, cta_id, visitor, test, bot)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.Partner, e.ID, string(e.Type), e.At.UnixMicro(), e.ReceivedAt.UnixMicro(),
+			e.Day.Format(time.DateOnly), e.Widget, e.View, e.Locale, e.ContentVersion, e.Page.Origin,
+			e.Page.Path, e.UTM.Source, e.UTM.Medium, e.UTM.Campaign, e.UTM.Term, e.UTM.Content,
+			d.Question, d.Option, optional(d.Index), string(d.Outcome), margin, d.FAQ, shared, undecided,
+			d.CTA, visitor, e.Test, e.Bot)
+		if err != nil {
+			t.Fatalf("storing event %d in version 2: %v", e.Seq, err)
+		}
+	}
+}
+
+// version2Events are events of every type, with every context field set
+// to something other than its zero value in some event, as a version-2
+// database held them (seqs with gaps, as retention or duplicates leave).
+func version2Events(received time.Time) []server.Event {
+	first := server.Batch{
+		Batch: event.Batch{Partner: "acme", Widget: "w", View: "view-1", Locale: "de", ContentVersion: "v7",
+			Page: event.Page{Origin: "https://www.acme.example", Path: "/it-services"},
+			UTM:  event.UTM{Source: "newsletter", Medium: "email", Campaign: "q4", Term: "msp", Content: "banner"},
+		},
+		ReceivedAt: received, Visitor: []byte("visitor-1"),
+	}
+	index, margin := 2, 0.25
+	data := map[event.Type]event.Data{
+		event.QuestionAnswered:    {Question: "internal-it", Option: "capable-team", Index: &index},
+		event.QuizCompleted:       {Outcome: event.CoManaged, Margin: &margin},
+		event.RecommendationShown: {Outcome: event.Either, Margin: new(float64)},
+		event.FAQOpened:           {FAQ: "cost"},
+		event.WorksheetCompleted:  {Shared: []string{"patching", "backup"}, Undecided: []string{}},
+		event.CTAClicked:          {CTA: "book-call", Outcome: event.FullyManaged},
+	}
+	for i, typ := range event.Types {
+		first.Events = append(first.Events, event.Event{ID: fmt.Sprintf("0193c5a2-7b1c-7d3e-8f4a-1b2c3d4e5f%02x", i),
+			Type: typ, At: received.Add(-time.Duration(i) * time.Second), Data: data[typ]})
+	}
+	quiet := server.Batch{ // empty optional fields, no visitor, test traffic
+		Batch: event.Batch{Partner: "globex", Widget: "w2", View: "view-2", Page: event.Page{Origin: "http://127.0.0.1:8081"},
+			Events: []event.Event{{ID: "0193c5a2-7b1c-7d3e-8f4a-aaaaaaaaaaaa", Type: event.WidgetLoaded, At: received}},
+			Test:   true},
+		ReceivedAt: received.Add(time.Minute),
+	}
+	bot := quiet
+	bot.Events = []event.Event{{ID: "0193c5a2-7b1c-7d3e-8f4a-bbbbbbbbbbbb", Type: event.WidgetViewed, At: received}}
+	bot.Test, bot.Bot, bot.Visitor = false, true, []byte("a-bot")
+	var out []server.Event
+	seq := int64(3)
+	for _, b := range []server.Batch{first, quiet, bot} {
+		for _, e := range b.Records() {
+			e.Seq = seq
+			seq += 1 + seq%2
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// openVersion2 makes a version-2 database at path holding events.
+func openVersion2(t *testing.T, path string, events []server.Event) {
+	t.Helper()
+	w, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := (&Store{w: w}).migrateTo(context.Background(), 2); err != nil {
+		t.Fatalf("migrating to version 2: %v", err)
+	}
+	insertVersion2(t, w, events)
+}
+
+// TestUpgradeToNarrowEvents opens a version-2 database, where each event
+// was one wide row: Events returns exactly what that version returned (the
+// records of the batches written, with their seqs), old ids are still
+// duplicates, new events come after the old, and retention still works.
+func TestUpgradeToNarrowEvents(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	received := time.Date(2025, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	old := version2Events(received)
+	openVersion2(t, path, old)
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Events(ctx, server.EventQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(old, got); diff != "" {
+		t.Errorf("events after the upgrade (-before +after):\n%s", diff)
+	}
+	checkBatches(t, s)
+
+	// The old ids are still taken; a new event is stored after the old.
+	retry := server.Batch{
+		Batch: event.Batch{Partner: "acme", Widget: "w", View: "view-3", Page: event.Page{Origin: "https://www.acme.example"},
+			Events: []event.Event{{ID: old[0].ID, Type: old[0].Type, At: old[0].At}}},
+		ReceivedAt: received.AddDate(0, 0, 1),
+	}
+	fresh := retry
+	fresh.Events = []event.Event{{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetLoaded, At: retry.ReceivedAt}}
+	receipts, err := s.Write(ctx, []server.Batch{retry, fresh})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if diff := cmp.Diff([]server.Receipt{{Duplicates: 1}, {Accepted: 1}}, receipts); diff != "" {
+		t.Errorf("receipts after the upgrade (-want +got):\n%s", diff)
+	}
+	checkBatches(t, s)
+	newer, err := s.Events(ctx, server.EventQuery{After: old[len(old)-1].Seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(newer) != 1 || newer[0].ID != fresh.Events[0].ID {
+		t.Errorf("events after the last old one: %+v; want only the new event", newer)
+	}
+
+	// Retention deletes the old events and their batches, and keeps the new.
+	n, err := s.DeleteEventsBefore(ctx, received.AddDate(0, 0, 1), 100)
+	if err != nil {
+		t.Fatalf("DeleteEventsBefore: %v", err)
+	}
+	if n != len(old) {
+		t.Errorf("retention deleted %d events, want the %d old ones", n, len(old))
+	}
+	left, err := s.Events(ctx, server.EventQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fresh.Records(), left, cmpopts.IgnoreFields(server.Event{}, "Seq")); diff != "" {
+		t.Errorf("events after retention (-want +got):\n%s", diff)
+	}
+	checkBatches(t, s)
+}
+
+// TestUpgradeRefusesOtherIDs checks that a version-2 event id that cannot
+// be stored as 16 bytes and read back unchanged stops the upgrade, which
+// leaves the database as it was.
+func TestUpgradeRefusesOtherIDs(t *testing.T) {
+	for _, id := range []string{
+		"0193C5A2-7B1C-7D3E-8F4A-1B2C3D4E5F60", // upper case
+		"0193c5a27b1c7d3e8f4a1b2c3d4e5f60",     // no dashes
+		"not-a-uuid",
+	} {
+		t.Run(id, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "forgefit.db")
+			events := version2Events(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+			events[1].ID = id
+			openVersion2(t, path, events)
+			s, err := Open(context.Background(), path)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open upgraded a database holding the event id %q", id)
+			}
+			if !strings.Contains(err.Error(), "canonical") {
+				t.Errorf("Open: %v; want an error that names the id's form", err)
+			}
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var version, stored int
+			if err := db.QueryRow(`SELECT max(version), (SELECT count(*) FROM events WHERE event_id = ?) FROM schema_migrations`, id).Scan(&version, &stored); err != nil {
+				t.Fatal(err)
+			}
+			if version != 2 || stored != 1 {
+				t.Errorf("after the failed upgrade: version %d, %d events with the id; want version 2 and the event kept", version, stored)
+			}
+		})
 	}
 }

@@ -12,9 +12,10 @@ import (
 type statement int
 
 const (
-	insertContexts statement = iota
+	insertBatches statement = iota
 	insertEvents
 	insertEventsWithData
+	deleteBatches
 	selectVisitors
 	insertVisitors
 	upsertDays
@@ -22,24 +23,20 @@ const (
 )
 
 // eventColumns are the columns of events a write fills, in the order of
-// the SELECTs below.
-const eventColumns = `partner, event_id, type, at, received_at, day, widget, view, locale,
-	content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign, utm_term,
-	utm_content, question_id, option_id, question_index, outcome, margin, faq_id, shared,
-	undecided, cta_id, visitor, test, bot`
+// the rows below.
+const eventColumns = `partner, event_id, batch, type, at, question_id, option_id, question_index,
+	outcome, margin, faq_id, shared, undecided, cta_id`
 
-// batchColumns are an event's columns that come from its batch, from
-// temp.batch_context b, in eventColumns' order.
-const batchColumns = `b.partner, e.column2, e.column3, e.column4, b.received_at, b.day, b.widget,
-	b.view, b.locale, b.content_version, b.page_origin, b.page_path, b.utm_source, b.utm_medium,
-	b.utm_campaign, b.utm_term, b.utm_content`
-
-// A write binds each batch's context once, into temp.batch_context, and
-// each event's own values next to its batch's number: with this driver a
-// bound value costs more than anything SQLite then does with it (each is a
-// call through the connection's mutex, a text one also a C allocation), and
-// a batch's 17 context values are the same for each of its events. Events
-// without data, most of them, bind 4 values; the others 13.
+// A write stores each batch's context once, as a row of batches, and each
+// event as a narrow row of its own values, its partner and its batch's id.
+// With this driver a bound value costs more than anything SQLite then does
+// with it (each is a call through the connection's mutex, a text one also
+// a C allocation), and SQLite's own work grows with each row's width: a
+// batch's 16 context values are the same for each of its events, so they
+// are bound and stored once. Events without data, most of them, bind 5
+// values; the others 14. A batch of one event costs two rows where a wide
+// row was one, a little dearer (a few per cent of a commit's CPU in
+// BenchmarkWrite); batches of many events are much cheaper.
 //
 // Optional text that is absent is bound as NULL and stored as ”: a NULL
 // costs the driver no allocation, and most optional text is empty.
@@ -49,25 +46,20 @@ var statements = map[statement]struct {
 	row   string // one row's values; "" is width plain placeholders
 	tail  string
 }{
-	insertContexts: {`INSERT INTO temp.batch_context (i, partner, received_at, day, widget, view,
-		locale, content_version, page_origin, page_path, utm_source, utm_medium, utm_campaign,
-		utm_term, utm_content, visitor, test, bot) VALUES `, 18,
-		`(?, ?, ?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), ?, coalesce(?, ''), coalesce(?, ''),
+	insertBatches: {`INSERT INTO batches (received_at, day, widget, view, locale, content_version,
+		page_origin, page_path, utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor,
+		test, bot) VALUES `, 16,
+		`(?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), ?, coalesce(?, ''), coalesce(?, ''),
 		coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?)`, ""},
-	// CROSS JOIN keeps the events' own order as the outer loop, so seq
-	// follows the order they were sent in.
-	insertEvents: {`INSERT INTO events (` + eventColumns + `) SELECT ` + batchColumns + `,
-		'', '', NULL, '', NULL, '', NULL, NULL, '', b.visitor, b.test, b.bot
-		FROM (VALUES `, 4, "",
-		`) AS e CROSS JOIN temp.batch_context AS b WHERE b.i = e.column1
-		ON CONFLICT (partner, event_id) DO NOTHING`},
-	insertEventsWithData: {`INSERT INTO events (` + eventColumns + `) SELECT ` + batchColumns + `,
-		coalesce(e.column5, ''), coalesce(e.column6, ''), e.column7, coalesce(e.column8, ''),
-		e.column9, coalesce(e.column10, ''), e.column11, e.column12, coalesce(e.column13, ''),
-		b.visitor, b.test, b.bot
-		FROM (VALUES `, 13, "",
-		`) AS e CROSS JOIN temp.batch_context AS b WHERE b.i = e.column1
-		ON CONFLICT (partner, event_id) DO NOTHING`},
+	insertEvents: {`INSERT INTO events (` + eventColumns + `) VALUES `, 5,
+		`(?, ?, ?, ?, ?, '', '', NULL, '', NULL, '', NULL, NULL, '')`,
+		` ON CONFLICT (partner, event_id) DO NOTHING`},
+	insertEventsWithData: {`INSERT INTO events (` + eventColumns + `) VALUES `, 14,
+		`(?, ?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), ?, coalesce(?, ''), ?, coalesce(?, ''),
+		?, ?, coalesce(?, ''))`,
+		` ON CONFLICT (partner, event_id) DO NOTHING`},
+	// Only batches whose every event was stored before: rare.
+	deleteBatches: {`DELETE FROM batches WHERE id IN (`, 1, "?", `)`},
 	selectVisitors: {`WITH k (day, partner, widget, visitor) AS (VALUES `, 4, "",
 		`) SELECT day, partner, widget, visitor FROM k WHERE EXISTS (SELECT 1 FROM visitor_days v
 		WHERE v.day = k.day AND v.partner = k.partner AND v.widget = k.widget AND v.visitor = k.visitor)`},
@@ -79,36 +71,12 @@ var statements = map[statement]struct {
 		` ON CONFLICT (partner, widget, day, metric, key) DO UPDATE SET n = n + excluded.n`},
 }
 
-// createContexts makes the writer connection's table of a write's batch
-// contexts, as the connection opens. It is temporary (in memory, never in
-// the file or the WAL) and emptied before each commit.
-const createContexts = `CREATE TEMP TABLE IF NOT EXISTS batch_context (
-	i               INTEGER PRIMARY KEY, -- the batch's place in the write
-	partner         TEXT NOT NULL,
-	received_at     INTEGER NOT NULL,
-	day             TEXT NOT NULL,
-	widget          TEXT NOT NULL,
-	view            TEXT NOT NULL,
-	locale          TEXT NOT NULL,
-	content_version TEXT NOT NULL,
-	page_origin     TEXT NOT NULL,
-	page_path       TEXT NOT NULL,
-	utm_source      TEXT NOT NULL,
-	utm_medium      TEXT NOT NULL,
-	utm_campaign    TEXT NOT NULL,
-	utm_term        TEXT NOT NULL,
-	utm_content     TEXT NOT NULL,
-	visitor         BLOB,
-	test            INTEGER NOT NULL,
-	bot             INTEGER NOT NULL
-) STRICT`
-
 func (k statement) width() int { return statements[k].width }
 
 // chunkSizes are the row counts statements are prepared for: a call's
 // rows go in the largest chunks first, so a dozen prepared statements
 // serve any count, and a group commit of up to 8 rows (or any power of
-// two) takes one statement. 128 rows of contexts are 2,304 placeholders,
+// two) takes one statement. 128 rows of batches are 2,048 placeholders,
 // far below SQLite's limit of 32,766.
 var chunkSizes = []int{128, 64, 32, 16, 8, 7, 6, 5, 4, 3, 2, 1}
 
@@ -135,7 +103,7 @@ func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, d
 // prepare prepares every statement for every chunk size on the writer
 // connection, up front: once a transaction holds the only connection,
 // nothing else could.
-func (s *Store) prepare(ctx context.Context) (err error) {
+func (s *Store) prepare(ctx context.Context) error {
 	for kind, def := range statements {
 		for _, rows := range chunkSizes {
 			group := def.row
@@ -152,6 +120,5 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 			s.stmts[[2]int{int(kind), rows}] = st
 		}
 	}
-	s.clearContexts, err = s.w.PrepareContext(ctx, `DELETE FROM temp.batch_context`)
-	return err
+	return nil
 }

@@ -18,23 +18,27 @@ import (
 //
 // Rows go in by multi-row statements: with modernc.org/sqlite the cost of
 // a statement, not of a row, dominated (8 ms for 64 one-event batches one
-// row at a time). Each batch's context is bound once (see statements).
+// row at a time). Each batch's context is stored once, as a row of
+// batches, and its events refer to it (see statements).
+//
+// Event ids must be canonical lowercase UUIDs, as ingest admits them: an
+// id the store could not keep as its 16 bytes fails the whole call, before
+// anything is written (see appendIDBytes).
 func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Receipt, error) {
-	s.wmu.Lock() // one writer: the connection, and the statement cache
-	defer s.wmu.Unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("beginning a write: %w", err)
-	}
-	defer tx.Rollback()
-
 	receipts := make([]server.Receipt, len(batches))
 	inCall := map[eventKey]bool{}
 	var rows []eventRow
+	var kept []int                    // the batches with events to store, in order
 	visitors := map[visitorKey]bool{} // → seen before this call
+	n := 0
+	for i := range batches {
+		n += len(batches[i].Events)
+	}
+	ids := make([]byte, 0, n*idLen) // the events' ids as stored, in one allocation
 	for i := range batches {
 		b := &batches[i]
 		records := b.Records()
+		before := len(rows)
 		for j := range records {
 			e := &records[j]
 			k := eventKey{e.Partner, e.ID}
@@ -43,35 +47,40 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 				continue
 			}
 			inCall[k] = true
-			rows = append(rows, eventRow{i, e})
+			var err error
+			if ids, err = appendIDBytes(ids, e.ID); err != nil {
+				return nil, fmt.Errorf("batch %d, event %d: %w", i, j, err)
+			}
+			rows = append(rows, eventRow{batch: i, event: e, id: ids[len(ids)-idLen:]})
+		}
+		if len(rows) > before {
+			kept = append(kept, i)
 		}
 		if k, ok := newVisitorKey(b); ok {
 			visitors[k] = false
 		}
 	}
+
+	s.wmu.Lock() // one writer: the connection, and the statement cache
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("beginning a write: %w", err)
+	}
+	defer tx.Rollback()
+
 	// Which visitors had counted events today before this call: asked
 	// before any row goes in.
 	if err := s.knownVisitors(ctx, tx, visitors); err != nil {
 		return nil, err
 	}
-
-	err = s.chunks(ctx, tx, len(batches), insertContexts, func(st *sql.Stmt, from, to int) error {
-		args := s.args[:0]
-		for i := from; i < to; i++ {
-			args = appendContextArgs(args, i, &batches[i])
-		}
-		return s.exec(ctx, st, args)
-	})
+	batchIDs, err := s.insertBatches(ctx, tx, batches, kept)
 	if err != nil {
-		return nil, fmt.Errorf("storing the batch contexts: %w", err)
+		return nil, fmt.Errorf("storing the batches: %w", err)
 	}
-
-	skipped, err := s.insertEvents(ctx, tx, rows)
+	skipped, err := s.insertEvents(ctx, tx, rows, batchIDs)
 	if err != nil {
 		return nil, fmt.Errorf("storing events: %w", err)
-	}
-	if _, err := tx.StmtContext(ctx, s.clearContexts).ExecContext(ctx); err != nil {
-		return nil, fmt.Errorf("clearing the batch contexts: %w", err)
 	}
 
 	rollups := map[server.RollupKey]*server.Rollup{}
@@ -87,6 +96,9 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			e.AddTo(rollups)
 			counted[r.batch] = true
 		}
+	}
+	if err := s.deleteUnusedBatches(ctx, tx, kept, batchIDs, receipts); err != nil {
+		return nil, fmt.Errorf("deleting batches of duplicates only: %w", err)
 	}
 	var fresh []visitorKey // counted for the first time on their day
 	for i := range batches {
@@ -114,16 +126,67 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 // eventKey is an event as deduplication knows it.
 type eventKey struct{ partner, id string }
 
-// eventRow is an event to store and the number of its batch in the write.
+// eventRow is an event to store, the number of its batch in the write and
+// its id as stored.
 type eventRow struct {
 	batch int
 	event *server.Event
+	id    []byte
 }
 
-// insertEvents stores rows, whose batches' contexts are in
-// temp.batch_context, and returns those that were stored before (by an
-// earlier write) and so were not stored again.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) (map[eventKey]bool, error) {
+// insertBatches stores the contexts of the batches numbered kept, in that
+// order, and returns the ids they got, by batch number. A batch none of
+// whose events is to be stored gets no row: an empty batch, or one whose
+// events all came earlier in the same call.
+func (s *Store) insertBatches(ctx context.Context, tx *sql.Tx, batches []server.Batch, kept []int) ([]int64, error) {
+	ids := make([]int64, len(batches))
+	err := s.chunks(ctx, tx, len(kept), insertBatches, func(st *sql.Stmt, from, to int) error {
+		args := s.args[:0]
+		for _, i := range kept[from:to] {
+			args = appendBatchArgs(args, &batches[i])
+		}
+		s.args = args
+		res, err := st.ExecContext(ctx, args...)
+		clear(args)
+		if err != nil {
+			return err
+		}
+		// As with events' seq (see insertEvents), the chunk's rows got the
+		// ids LastInsertId-n+1 to LastInsertId, in the order of its rows:
+		// batches has no other unique key, so every row went in.
+		last, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		first := last - int64(to-from) + 1
+		for k, i := range kept[from:to] {
+			ids[i] = first + int64(k)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// deleteUnusedBatches deletes the rows of the batches of kept that stored
+// no event (all were stored before, by an earlier write): nothing would
+// ever refer to them. It is rare, a browser's retry of a whole batch.
+func (s *Store) deleteUnusedBatches(ctx context.Context, tx *sql.Tx, kept []int, batchIDs []int64, receipts []server.Receipt) error {
+	var unused []any
+	for _, i := range kept {
+		if receipts[i].Accepted == 0 {
+			unused = append(unused, batchIDs[i])
+		}
+	}
+	return s.chunks(ctx, tx, len(unused), deleteBatches, func(st *sql.Stmt, from, to int) error {
+		_, err := st.ExecContext(ctx, unused[from:to]...)
+		return err
+	})
+}
+
+// insertEvents stores rows, whose batches got the ids batchIDs (by batch
+// number), and returns those that were stored before (by an earlier write)
+// and so were not stored again.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow, batchIDs []int64) (map[eventKey]bool, error) {
 	// Which rows went in: SQLite gives each new row the table's highest
 	// seq plus one, so a chunk that stored n rows stored seqs
 	// LastInsertId-n+1 to LastInsertId. When it stored all its rows (no
@@ -134,7 +197,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) (
 	insert := func(st *sql.Stmt, chunk []eventRow) error {
 		args := s.args[:0]
 		for _, r := range chunk {
-			args = appendEventArgs(args, r.batch, r.event)
+			args = appendEventArgs(args, batchIDs[r.batch], r.id, r.event)
 		}
 		s.args = args
 		res, err := st.ExecContext(ctx, args...)
@@ -154,7 +217,12 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) (
 			}
 			err = query(ctx, tx, `SELECT partner, event_id FROM events WHERE seq > ?`, []any{last - n}, func(rows *sql.Rows) error {
 				var k eventKey
-				err := rows.Scan(&k.partner, &k.id)
+				var id []byte
+				if err := rows.Scan(&k.partner, &id); err != nil {
+					return err
+				}
+				var err error
+				k.id, err = idText(id)
 				stored[k] = true
 				return err
 			})
@@ -305,15 +373,15 @@ func (s *Store) addVisitors(ctx context.Context, tx *sql.Tx, fresh []visitorKey)
 	})
 }
 
-// appendContextArgs appends the values of one row of insertContexts: batch
-// i's context.
-func appendContextArgs(args []any, i int, b *server.Batch) []any {
+// appendBatchArgs appends the values of one row of insertBatches: b's
+// context.
+func appendBatchArgs(args []any, b *server.Batch) []any {
 	var visitor any // NULL when none
 	if b.Visitor != nil {
 		visitor = b.Visitor
 	}
 	received := b.ReceivedAt.UTC().Truncate(time.Microsecond)
-	return append(args, i, b.Partner, received.UnixMicro(), server.Day(received).Format(time.DateOnly),
+	return append(args, received.UnixMicro(), server.Day(received).Format(time.DateOnly),
 		b.Widget, b.View, optional(b.Locale), optional(b.ContentVersion), b.Page.Origin, optional(b.Page.Path),
 		optional(b.UTM.Source), optional(b.UTM.Medium), optional(b.UTM.Campaign), optional(b.UTM.Term),
 		optional(b.UTM.Content), visitor, b.Test, b.Bot)
@@ -331,9 +399,10 @@ func eventStatement(e *server.Event) statement {
 }
 
 // appendEventArgs appends the values of one row of e's statement (see
-// eventStatement): the number of its batch's context, then its own.
-func appendEventArgs(args []any, batch int, e *server.Event) []any {
-	args = append(args, batch, e.ID, string(e.Type), e.At.UnixMicro())
+// eventStatement): its partner, its id as stored, its batch's id, then its
+// own values.
+func appendEventArgs(args []any, batch int64, id []byte, e *server.Event) []any {
+	args = append(args, e.Partner, id, batch, string(e.Type), e.At.UnixMicro())
 	if eventStatement(e) == insertEvents {
 		return args
 	}
