@@ -154,6 +154,7 @@ func run(cfg config, log *slog.Logger) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	slog.SetDefault(log) // the stores log long schema upgrades through it
 	store, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return err

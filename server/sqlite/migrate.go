@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/ehforge/forgefit/server"
@@ -50,34 +51,50 @@ func (s *Store) migrateTo(ctx context.Context, version int) error {
 	) STRICT`); err != nil {
 		return err
 	}
+	var current int
+	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return err
+	}
+	if current > 0 && current < version {
+		// Some migrations rewrite every stored event: on a large
+		// database the server is silent for minutes without this.
+		slog.Info("upgrading the database schema; a large database takes minutes",
+			"from", current, "to", version)
+	}
 	for _, m := range ms[:version] {
-		if err := s.apply(ctx, m); err != nil {
+		start := time.Now()
+		applied, err := s.apply(ctx, m)
+		if err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		if applied && current > 0 {
+			slog.Info("applied a schema migration", "version", m.Version, "name", m.Name, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}
 	return nil
 }
 
-func (s *Store) apply(ctx context.Context, m server.Migration) error {
+// apply applies m unless the database has it, and reports whether it did.
+func (s *Store) apply(ctx context.Context, m server.Migration) (bool, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
-	var applied bool
+	var had bool
 	if err := tx.QueryRowContext(ctx,
-		`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&applied); err != nil {
-		return err
+		`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&had); err != nil {
+		return false, err
 	}
-	if applied {
-		return nil
+	if had {
+		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -393,5 +395,26 @@ func TestUpgradeRefusesOtherIDs(t *testing.T) {
 				t.Errorf("after the failed upgrade: version %d, %d events with the id; want version 2 and the event kept", version, stored)
 			}
 		})
+	}
+}
+
+// TestUpgradeSaysSo checks that upgrading a database with data says so in
+// the log before it starts, and how long each migration took: the copy
+// takes minutes on a large database, with nothing else to show.
+func TestUpgradeSaysSo(t *testing.T) {
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	openVersion2(t, path, version2Events(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)))
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, want := range []string{"upgrading the database schema", "from=2 to=3", `msg="applied a schema migration" version=3`, "took="} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logged.String())
+		}
 	}
 }
