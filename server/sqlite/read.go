@@ -11,8 +11,11 @@ import (
 )
 
 // Rollups returns the daily rollups q selects, read from the rollup tables
-// only.
+// only, once the figures waiting in memory are written (see rollup.go).
 func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rollup, error) {
+	if err := s.catchUpRollups(ctx); err != nil {
+		return nil, err
+	}
 	// The filters apply to rollup_days (d), which has an index by day for
 	// queries across partners; rollups are then found by primary key.
 	where := ` WHERE d.day >= ? AND d.day <= ?`
@@ -75,6 +78,12 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 
 // Events returns stored events in the order they were stored.
 func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event, error) {
+	return readEvents(ctx, s.r, q)
+}
+
+// readEvents reads the events q selects through db: a reader, or the
+// writer's transaction when it recounts rollups.
+func readEvents(ctx context.Context, db querier, q server.EventQuery) ([]server.Event, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 1000
@@ -94,7 +103,7 @@ func (s *Store) Events(ctx context.Context, q server.EventQuery) ([]server.Event
 	q2 += ` ORDER BY e.seq LIMIT ?`
 	args = append(args, limit)
 	var out []server.Event
-	err := query(ctx, s.r, q2, args, func(rows *sql.Rows) error {
+	err := query(ctx, db, q2, args, func(rows *sql.Rows) error {
 		var e server.Event
 		var typ, outcome, day string
 		var at, received int64

@@ -22,12 +22,22 @@ import (
 // too. The batches below the batch of the oldest event left are those no
 // event refers to: they are found by a range of ids, without an index on
 // events.batch.
+//
+// Only events below the rollups' watermark go: their figures are in the
+// rollups, and the event at the watermark stays, so the highest seq never
+// drops and no seq is given out twice (see rollup.go). Retention keeps
+// that one event, however old.
 func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	if err := server.CheckRetentionCutoff(cutoff); err != nil {
 		return 0, err
 	}
 	if limit <= 0 {
 		return 0, nil
+	}
+	// Only events whose figures are in the rollups go, and never the one at
+	// the watermark (see 0004_rollup_watermark.sql): bring it up first.
+	if err := s.catchUpRollups(ctx); err != nil {
+		return 0, err
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -38,7 +48,8 @@ func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit 
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq IN (
 		SELECT e.seq FROM (SELECT seq, batch FROM events ORDER BY seq LIMIT ?) AS e
-		JOIN batches AS b ON b.id = e.batch WHERE b.received_at < ?)`,
+		JOIN batches AS b ON b.id = e.batch WHERE b.received_at < ?
+		AND e.seq < (SELECT seq FROM rollup_watermark))`,
 		limit, cutoff.UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("deleting old events: %w", err)

@@ -9,6 +9,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -36,6 +37,7 @@ type Store struct {
 	// counted are visitors known to have a counted event on their day
 	// (see rememberVisitors).
 	counted map[visitorKey]bool
+	pend    pendingRollups // figures not yet in the rollup tables (see rollup.go)
 }
 
 // BusyTimeoutMillis is how long a connection waits for another process's
@@ -81,6 +83,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("preparing statements on %s: %w", path, err)
 	}
+	// Events stored after the watermark by a store that stopped before it
+	// wrote their figures are counted now.
+	if err := s.startRollups(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("bringing rollups up to date on %s: %w", path, err)
+	}
 	cq := url.Values{"_pragma": slices.Concat(common, []string{"synchronous(FULL)"})}
 	if s.ck, err = sql.Open("sqlite", path+"?"+cq.Encode()); err != nil {
 		s.Close()
@@ -108,6 +116,10 @@ func (s *Store) Close() error {
 		<-s.checkpointsDone
 		s.ck.Close()
 	}
+	var ferr error
+	if s.pend.rollups != nil { // spare the next Open a recount
+		ferr = s.catchUpRollups(context.Background())
+	}
 	s.wmu.Lock() // let a running write finish
 	defer s.wmu.Unlock()
 	for _, st := range s.stmts {
@@ -121,5 +133,5 @@ func (s *Store) Close() error {
 	if err := s.w.Close(); err != nil {
 		return err
 	}
-	return rerr
+	return errors.Join(ferr, rerr)
 }

@@ -412,7 +412,7 @@ func TestUpgradeSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	for _, want := range []string{"upgrading the database schema", "from=2 to=3", `msg="applied a schema migration" version=3`, "took="} {
+	for _, want := range []string{"upgrading the database schema", "from=2 to=4", `msg="applied a schema migration" version=3`, "took="} {
 		if !strings.Contains(logged.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logged.String())
 		}
