@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
+	"modernc.org/sqlite"
 
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/server/storetest"
@@ -94,6 +96,9 @@ func TestPragmas(t *testing.T) {
 	want := map[string]any{"journal_mode": "wal", "synchronous": int64(2), "busy_timeout": int64(BusyTimeoutMillis)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", diff)
+	}
+	if runtime.GOOS == "linux" && !sqlite.FdatasyncEnabled() {
+		t.Error("commits sync with fsync: Open did not switch SQLite to fdatasync")
 	}
 }
 
