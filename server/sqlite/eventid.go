@@ -1,8 +1,9 @@
 package sqlite
 
 import (
-	"encoding/hex"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 // Event ids are stored as their 16 bytes rather than their 36 characters:
@@ -58,15 +59,5 @@ func idText(b []byte) (string, error) {
 	if len(b) != idLen {
 		return "", fmt.Errorf("stored event id %x is %d bytes, not %d", b, len(b), idLen)
 	}
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:]), nil
+	return uuid.UUID(b).String(), nil
 }
