@@ -20,11 +20,14 @@ import (
 // A Store is safe for concurrent use.
 type Store interface {
 	// Write stores the batches of many requests in one transaction (group
-	// commit): each event once per partner and event id, and the rollups
-	// of the events it newly stored, all or nothing. It returns one
-	// Receipt per batch, in order; a duplicate, whether already stored or
-	// earlier in the same call, is counted as such and never rolled up
-	// twice. When Write returns nil, the events are durable on disk.
+	// commit): each event once per partner and event id, all or nothing.
+	// It returns one Receipt per batch, in order; a duplicate, whether
+	// already stored or earlier in the same call, is counted as such and
+	// never rolled up twice. When Write returns nil, the events are
+	// durable on disk, and Rollups counts each newly stored event once: an
+	// engine adds the figures in the same transaction (server/postgres) or
+	// keeps them and writes them later, after a watermark, before any read
+	// (server/sqlite).
 	Write(ctx context.Context, batches []Batch) ([]Receipt, error)
 
 	// Rollups returns the rollups of the days from q.From to q.To
