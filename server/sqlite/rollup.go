@@ -121,13 +121,17 @@ func (s *Store) flushRollups(ctx context.Context, tx *sql.Tx) (int64, error) {
 // trusted. It returns their figures, the visitors counted for the first
 // time on their day, and the last seq it read.
 func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[server.RollupKey]*server.Rollup, map[visitorKey]bool, int64, error) {
+	const page = 5000 // events read at a time
 	rollups := map[server.RollupKey]*server.Rollup{}
 	seen := map[visitorKey]bool{} // → already counted before the watermark
-	var order []visitorKey        // first seen first, with its rollup's key
-	var keyOf []server.RollupKey
+	type visit struct {
+		visitor visitorKey
+		rollup  server.RollupKey
+	}
+	var visits []visit // each visitor once, first seen first
 	last := after
 	for {
-		events, err := readEvents(ctx, tx, server.EventQuery{After: last, Limit: 5000})
+		events, err := readEvents(ctx, tx, server.EventQuery{After: last, Limit: page})
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("recounting stored events: %w", err)
 		}
@@ -144,11 +148,10 @@ func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[
 			k := visitorKey{e.Partner, e.Widget, e.Day.Format(time.DateOnly), string(e.Visitor)}
 			if _, ok := seen[k]; !ok {
 				seen[k] = false
-				order = append(order, k)
-				keyOf = append(keyOf, server.RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget})
+				visits = append(visits, visit{k, server.RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}})
 			}
 		}
-		if len(events) < 5000 {
+		if len(events) < page {
 			break
 		}
 	}
@@ -158,10 +161,10 @@ func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[
 		return nil, nil, 0, err
 	}
 	fresh := map[visitorKey]bool{}
-	for i, k := range order {
-		if !seen[k] {
-			fresh[k] = true
-			rollups[keyOf[i]].Visitors++
+	for _, v := range visits {
+		if !seen[v.visitor] {
+			fresh[v.visitor] = true
+			rollups[v.rollup].Visitors++
 		}
 	}
 	return rollups, fresh, last, nil
