@@ -41,7 +41,7 @@ func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit 
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("deleting old events: %w", err)
 	}

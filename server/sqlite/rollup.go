@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -83,7 +82,7 @@ func (p *pendingRollups) due(now time.Time) bool {
 // table when they cannot be trusted, and returns the new watermark; the
 // caller resets the pending figures to it once tx commits. The caller
 // holds s.wmu.
-func (s *Store) flushRollups(ctx context.Context, tx *sql.Tx) (int64, error) {
+func (s *Store) flushRollups(ctx context.Context, tx *writeTx) (int64, error) {
 	var stored int64
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM rollup_watermark`).Scan(&stored); err != nil {
 		return 0, fmt.Errorf("reading the rollups' watermark: %w", err)
@@ -104,10 +103,10 @@ func (s *Store) flushRollups(ctx context.Context, tx *sql.Tx) (int64, error) {
 	for k := range fresh {
 		keys = append(keys, k)
 	}
-	if err := s.addVisitors(ctx, tx, keys); err != nil {
+	if err := s.addVisitors(ctx, keys); err != nil {
 		return 0, fmt.Errorf("adding visitors: %w", err)
 	}
-	if err := s.addRollups(ctx, tx, rollups); err != nil {
+	if err := s.addRollups(ctx, rollups); err != nil {
 		return 0, fmt.Errorf("adding to rollups: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE rollup_watermark SET seq = ?`, upTo); err != nil {
@@ -120,7 +119,7 @@ func (s *Store) flushRollups(ctx context.Context, tx *sql.Tx) (int64, error) {
 // Write would have: what a flush does when the pending figures cannot be
 // trusted. It returns their figures, the visitors counted for the first
 // time on their day, and the last seq it read.
-func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[server.RollupKey]*server.Rollup, map[visitorKey]bool, int64, error) {
+func (s *Store) rollUpStored(ctx context.Context, tx *writeTx, after int64) (map[server.RollupKey]*server.Rollup, map[visitorKey]bool, int64, error) {
 	const page = 5000 // events read at a time
 	rollups := map[server.RollupKey]*server.Rollup{}
 	seen := map[visitorKey]bool{} // → already counted before the watermark
@@ -157,7 +156,7 @@ func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[
 	}
 	// Which of them visitor_days has: only those before the watermark.
 	// The cache is not asked: it also knows visitors still pending.
-	if err := s.storedVisitors(ctx, tx, seen); err != nil {
+	if err := s.storedVisitors(ctx, seen); err != nil {
 		return nil, nil, 0, err
 	}
 	fresh := map[visitorKey]bool{}
@@ -176,7 +175,7 @@ func (s *Store) rollUpStored(ctx context.Context, tx *sql.Tx, after int64) (map[
 func (s *Store) startRollups(ctx context.Context) error {
 	s.wmu.Lock()
 	var stored, next int64
-	err := s.w.QueryRowContext(ctx, nextSeqs).Scan(&stored, &next)
+	err := s.wc.QueryRowContext(ctx, nextSeqs).Scan(&stored, &next)
 	if err == nil {
 		s.pend.reset(stored)
 		s.pend.next = next
@@ -200,7 +199,7 @@ func (s *Store) catchUpRollups(ctx context.Context) error {
 	defer s.wmu.Unlock()
 	if s.pend.exact && s.pend.events == 0 {
 		var stored, newest int64
-		if err := s.w.QueryRowContext(ctx, `SELECT (SELECT seq FROM rollup_watermark),
+		if err := s.wc.QueryRowContext(ctx, `SELECT (SELECT seq FROM rollup_watermark),
 			coalesce((SELECT max(seq) FROM events), 0)`).Scan(&stored, &newest); err != nil {
 			return fmt.Errorf("reading the rollups' watermark: %w", err)
 		}
@@ -209,7 +208,7 @@ func (s *Store) catchUpRollups(ctx context.Context) error {
 		}
 		s.pend.exact = false // someone else stored events: recount
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("bringing rollups up to date: %w", err)
 	}

@@ -58,6 +58,7 @@ func TestRollupsRecountedAfterACrash(t *testing.T) {
 	<-s.checkpointsDone
 	s.ck.Close()
 	s.r.Close()
+	s.wc.Close()
 	s.w.Close()
 
 	// Opening the file for the count recounts too, so count the rows

@@ -24,7 +24,9 @@ var _ server.Store = (*Store)(nil)
 
 // Store is a server.Store on a SQLite file.
 type Store struct {
-	w  *sql.DB // the single writer connection
+	w  *sql.DB   // the writer's pool of one connection: migrations use it
+	wc *sql.Conn // then the writer holds that connection (see tx.go)
+	tx txStatements
 	r  *sql.DB // readers
 	ck *sql.DB // the background checkpoints' connection (see checkpoint)
 
@@ -62,8 +64,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"cache_size(-32000)",           // 32 MB of pages for the writer
 		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutocheckpoint), // see checkpoint
 	})}
-	// BEGIN IMMEDIATE takes the write lock at once rather than at the first
-	// write, so two processes never deadlock upgrading a read lock.
+	// Migrations' transactions BEGIN IMMEDIATE too, as the writer's do
+	// (see begin).
 	wq.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
 	if err != nil {
@@ -87,6 +89,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	s.r.SetMaxOpenConns(4)
+	// From here on the writer's connection is s.wc's alone: s.w has no
+	// other to give.
+	if s.wc, err = w.Conn(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if s.tx, err = prepareTx(ctx, s.wc); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("preparing statements on %s: %w", path, err)
+	}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("preparing statements on %s: %w", path, err)
@@ -109,9 +121,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// Ping reports whether both pools reach the database.
+// Ping reports whether the writer and the readers reach the database.
+// The writer is asked between two writes: a ping given up half-way
+// interrupts its connection, which must not happen within a write.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.w.PingContext(ctx); err != nil {
+	s.wmu.Lock()
+	err := s.wc.PingContext(ctx)
+	s.wmu.Unlock()
+	if err != nil {
 		return err
 	}
 	return s.r.PingContext(ctx)
@@ -134,6 +151,11 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
+	s.tx.close()
+	s.tx = txStatements{}
+	if s.wc != nil {
+		s.wc.Close() // gives the connection back to s.w, which closes it
+	}
 	var rerr error
 	if s.r != nil {
 		rerr = s.r.Close()

@@ -88,7 +88,7 @@ func TestPragmas(t *testing.T) {
 	got := map[string]any{}
 	for _, p := range []string{"journal_mode", "synchronous", "busy_timeout"} {
 		var v any
-		if err := s.w.QueryRow("PRAGMA " + p).Scan(&v); err != nil {
+		if err := s.wc.QueryRowContext(context.Background(), "PRAGMA "+p).Scan(&v); err != nil {
 			t.Fatal(err)
 		}
 		got[p] = v

@@ -81,8 +81,9 @@ func (k statement) width() int { return statements[k].width }
 var chunkSizes = []int{128, 64, 32, 16, 8, 7, 6, 5, 4, 3, 2, 1}
 
 // chunks calls do for consecutive chunks of n rows with the statement of
-// kind prepared for each chunk's size, within tx.
-func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, do func(st *sql.Stmt, from, to int) error) error {
+// kind prepared for each chunk's size. The statements are the writer
+// connection's, so they run within its transaction.
+func (s *Store) chunks(n int, kind statement, do func(st *sql.Stmt, from, to int) error) error {
 	for from := 0; from < n; {
 		size := chunkSizes[len(chunkSizes)-1]
 		for _, c := range chunkSizes {
@@ -91,8 +92,7 @@ func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, d
 				break
 			}
 		}
-		st := s.stmts[[2]int{int(kind), size}]
-		if err := do(tx.StmtContext(ctx, st), from, from+size); err != nil {
+		if err := do(s.stmts[[2]int{int(kind), size}], from, from+size); err != nil {
 			return err
 		}
 		from += size
@@ -101,8 +101,7 @@ func (s *Store) chunks(ctx context.Context, tx *sql.Tx, n int, kind statement, d
 }
 
 // prepare prepares every statement for every chunk size on the writer
-// connection, up front: once a transaction holds the only connection,
-// nothing else could.
+// connection, up front.
 func (s *Store) prepare(ctx context.Context) error {
 	for kind, def := range statements {
 		for _, rows := range chunkSizes {
@@ -113,7 +112,7 @@ func (s *Store) prepare(ctx context.Context) error {
 				return fmt.Errorf("statement %d has %d placeholders a row, not %d", kind, n, def.width)
 			}
 			query := def.head + strings.TrimSuffix(strings.Repeat(group+", ", rows), ", ") + def.tail
-			st, err := s.w.PrepareContext(ctx, query)
+			st, err := s.wc.PrepareContext(ctx, query)
 			if err != nil {
 				return fmt.Errorf("preparing %d-row statement %d: %w", rows, kind, err)
 			}

@@ -70,7 +70,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			s.pend.exact = false
 		}
 	}()
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("beginning a write: %w", err)
 	}
@@ -78,10 +78,10 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 
 	// Which visitors had counted events today before this call: asked
 	// before any row goes in.
-	if err := s.knownVisitors(ctx, tx, visitors); err != nil {
+	if err := s.knownVisitors(ctx, visitors); err != nil {
 		return nil, err
 	}
-	batchIDs, err := s.insertBatches(ctx, tx, batches, kept)
+	batchIDs, err := s.insertBatches(ctx, batches, kept)
 	if err != nil {
 		return nil, fmt.Errorf("storing the batches: %w", err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			counted[r.batch] = true
 		}
 	}
-	if err := s.deleteUnusedBatches(ctx, tx, kept, batchIDs, receipts); err != nil {
+	if err := s.deleteUnusedBatches(ctx, kept, batchIDs, receipts); err != nil {
 		return nil, fmt.Errorf("deleting batches of duplicates only: %w", err)
 	}
 	for i := range batches {
@@ -148,9 +148,9 @@ type eventRow struct {
 // order, and returns the ids they got, by batch number. A batch none of
 // whose events is to be stored gets no row: an empty batch, or one whose
 // events all came earlier in the same call.
-func (s *Store) insertBatches(ctx context.Context, tx *sql.Tx, batches []server.Batch, kept []int) ([]int64, error) {
+func (s *Store) insertBatches(ctx context.Context, batches []server.Batch, kept []int) ([]int64, error) {
 	ids := make([]int64, len(batches))
-	err := s.chunks(ctx, tx, len(kept), insertBatches, func(st *sql.Stmt, from, to int) error {
+	err := s.chunks(len(kept), insertBatches, func(st *sql.Stmt, from, to int) error {
 		args := s.args[:0]
 		for _, i := range kept[from:to] {
 			args = appendBatchArgs(args, &batches[i])
@@ -180,14 +180,14 @@ func (s *Store) insertBatches(ctx context.Context, tx *sql.Tx, batches []server.
 // deleteUnusedBatches deletes the rows of the batches of kept that stored
 // no event (all were stored before, by an earlier write): nothing would
 // ever refer to them. It is rare, a browser's retry of a whole batch.
-func (s *Store) deleteUnusedBatches(ctx context.Context, tx *sql.Tx, kept []int, batchIDs []int64, receipts []server.Receipt) error {
+func (s *Store) deleteUnusedBatches(ctx context.Context, kept []int, batchIDs []int64, receipts []server.Receipt) error {
 	var unused []any
 	for _, i := range kept {
 		if receipts[i].Accepted == 0 {
 			unused = append(unused, batchIDs[i])
 		}
 	}
-	return s.chunks(ctx, tx, len(unused), deleteBatches, func(st *sql.Stmt, from, to int) error {
+	return s.chunks(len(unused), deleteBatches, func(st *sql.Stmt, from, to int) error {
 		_, err := st.ExecContext(ctx, unused[from:to]...)
 		return err
 	})
@@ -196,7 +196,7 @@ func (s *Store) deleteUnusedBatches(ctx context.Context, tx *sql.Tx, kept []int,
 // insertEvents stores rows, whose batches got the ids batchIDs (by batch
 // number), and returns those that were stored before (by an earlier write)
 // and so were not stored again.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow, batchIDs []int64) (map[eventKey]bool, error) {
+func (s *Store) insertEvents(ctx context.Context, tx *writeTx, rows []eventRow, batchIDs []int64) (map[eventKey]bool, error) {
 	// Which rows went in: SQLite gives each new row the table's highest
 	// seq plus one, so a chunk that stored n rows stored seqs
 	// LastInsertId-n+1 to LastInsertId. When it stored all its rows (no
@@ -260,7 +260,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow, b
 			to++
 		}
 		run := rows[from:to]
-		err := s.chunks(ctx, tx, len(run), kind, func(st *sql.Stmt, a, b int) error {
+		err := s.chunks(len(run), kind, func(st *sql.Stmt, a, b int) error {
 			return insert(st, run[a:b])
 		})
 		if err != nil {
@@ -319,7 +319,7 @@ func newVisitorKey(b *server.Batch) (visitorKey, bool) {
 // knownVisitors sets visitors[k] for each visitor with a counted event
 // stored on that day: known to the cache, counted by a write whose figures
 // are pending, or in visitor_days.
-func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visitorKey]bool) error {
+func (s *Store) knownVisitors(ctx context.Context, visitors map[visitorKey]bool) error {
 	rest := map[visitorKey]bool{}
 	for k := range visitors {
 		if s.counted[k] || s.pend.visitors[k] {
@@ -328,7 +328,7 @@ func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visi
 		}
 		rest[k] = false
 	}
-	if err := s.storedVisitors(ctx, tx, rest); err != nil {
+	if err := s.storedVisitors(ctx, rest); err != nil {
 		return err
 	}
 	for k, known := range rest {
@@ -338,12 +338,12 @@ func (s *Store) knownVisitors(ctx context.Context, tx *sql.Tx, visitors map[visi
 }
 
 // storedVisitors sets visitors[k] for each visitor visitor_days has.
-func (s *Store) storedVisitors(ctx context.Context, tx *sql.Tx, visitors map[visitorKey]bool) error {
+func (s *Store) storedVisitors(ctx context.Context, visitors map[visitorKey]bool) error {
 	keys := make([]visitorKey, 0, len(visitors))
 	for k := range visitors {
 		keys = append(keys, k)
 	}
-	return s.chunks(ctx, tx, len(keys), selectVisitors, func(st *sql.Stmt, from, to int) error {
+	return s.chunks(len(keys), selectVisitors, func(st *sql.Stmt, from, to int) error {
 		var args []any
 		for _, k := range keys[from:to] {
 			args = append(args, k.day, k.partner, k.widget, []byte(k.visitor))
@@ -367,7 +367,7 @@ func (s *Store) storedVisitors(ctx context.Context, tx *sql.Tx, visitors map[vis
 }
 
 // addRollups adds this call's figures to the stored rollups.
-func (s *Store) addRollups(ctx context.Context, tx *sql.Tx, rollups map[server.RollupKey]*server.Rollup) error {
+func (s *Store) addRollups(ctx context.Context, rollups map[server.RollupKey]*server.Rollup) error {
 	var days, counts []any
 	for k, r := range rollups {
 		d := k.Day.Format(time.DateOnly)
@@ -381,7 +381,7 @@ func (s *Store) addRollups(ctx context.Context, tx *sql.Tx, rollups map[server.R
 		args []any
 	}{{upsertDays, days}, {upsertCounts, counts}} {
 		width := u.kind.width()
-		err := s.chunks(ctx, tx, len(u.args)/width, u.kind, func(st *sql.Stmt, from, to int) error {
+		err := s.chunks(len(u.args)/width, u.kind, func(st *sql.Stmt, from, to int) error {
 			_, err := st.ExecContext(ctx, u.args[from*width:to*width]...)
 			return err
 		})
@@ -393,8 +393,8 @@ func (s *Store) addRollups(ctx context.Context, tx *sql.Tx, rollups map[server.R
 }
 
 // addVisitors records visitors counted for the first time on their day.
-func (s *Store) addVisitors(ctx context.Context, tx *sql.Tx, fresh []visitorKey) error {
-	return s.chunks(ctx, tx, len(fresh), insertVisitors, func(st *sql.Stmt, from, to int) error {
+func (s *Store) addVisitors(ctx context.Context, fresh []visitorKey) error {
+	return s.chunks(len(fresh), insertVisitors, func(st *sql.Stmt, from, to int) error {
 		args := s.args[:0]
 		for _, k := range fresh[from:to] {
 			args = append(args, k.day, k.partner, k.widget, []byte(k.visitor))
