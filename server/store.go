@@ -123,19 +123,26 @@ func Day(t time.Time) time.Time {
 // Records returns the batch's events as the store keeps them. Times are
 // kept to the microsecond, in UTC, so every engine returns the same values.
 func (b *Batch) Records() []Event {
-	received := b.ReceivedAt.UTC().Truncate(time.Microsecond)
 	out := make([]Event, len(b.Events))
-	for i, e := range b.Events {
-		out[i] = Event{
-			Partner: b.Partner, ID: e.ID, Type: e.Type,
-			At: e.At.UTC().Truncate(time.Microsecond), Data: e.Data,
-			Widget: b.Widget, View: b.View, Locale: b.Locale, ContentVersion: b.ContentVersion,
-			Page: b.Page, UTM: b.UTM,
-			ReceivedAt: received, Day: Day(received), Visitor: b.Visitor,
-			Test: b.Test, Bot: b.Bot,
-		}
+	for i := range b.Events {
+		out[i] = b.Record(i)
 	}
 	return out
+}
+
+// Record returns the batch's event i as the store keeps it (see Records),
+// for a store that needs one at a time.
+func (b *Batch) Record(i int) Event {
+	received := b.ReceivedAt.UTC().Truncate(time.Microsecond)
+	e := &b.Events[i]
+	return Event{
+		Partner: b.Partner, ID: e.ID, Type: e.Type,
+		At: e.At.UTC().Truncate(time.Microsecond), Data: e.Data,
+		Widget: b.Widget, View: b.View, Locale: b.Locale, ContentVersion: b.ContentVersion,
+		Page: b.Page, UTM: b.UTM,
+		ReceivedAt: received, Day: Day(received), Visitor: b.Visitor,
+		Test: b.Test, Bot: b.Bot,
+	}
 }
 
 // EventQuery selects raw events.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/widget/event"
 )
 
 // Write stores the batches of many requests in one transaction: the group
@@ -38,11 +39,10 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	ids := make([]byte, 0, n*idLen) // the events' ids as stored, in one allocation
 	for i := range batches {
 		b := &batches[i]
-		records := b.Records()
 		before := len(rows)
-		for j := range records {
-			e := &records[j]
-			k := eventKey{e.Partner, e.ID}
+		for j := range b.Events {
+			e := &b.Events[j]
+			k := eventKey{b.Partner, e.ID}
 			if inCall[k] { // a repeat inside the call: never reaches SQL
 				receipts[i].Duplicates++
 				continue
@@ -52,7 +52,7 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			if ids, err = appendIDBytes(ids, e.ID); err != nil {
 				return nil, fmt.Errorf("batch %d, event %d: %w", i, j, err)
 			}
-			rows = append(rows, eventRow{batch: i, event: e, id: ids[len(ids)-idLen:]})
+			rows = append(rows, eventRow{batch: i, index: j, partner: b.Partner, event: e, id: ids[len(ids)-idLen:]})
 		}
 		if len(rows) > before {
 			kept = append(kept, i)
@@ -93,14 +93,13 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 	now := time.Now()
 	counted := make([]bool, len(batches)) // the batch stored a counted event
 	for _, r := range rows {
-		e := r.event
-		if skipped[eventKey{e.Partner, e.ID}] {
+		if skipped[eventKey{r.partner, r.event.ID}] {
 			receipts[r.batch].Duplicates++
 			continue
 		}
 		receipts[r.batch].Accepted++
-		if e.Counted() {
-			s.pend.add(e, now)
+		if e := batches[r.batch].Record(r.index); e.Counted() {
+			s.pend.add(&e, now)
 			counted[r.batch] = true
 		}
 	}
@@ -136,12 +135,13 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 // eventKey is an event as deduplication knows it.
 type eventKey struct{ partner, id string }
 
-// eventRow is an event to store, the number of its batch in the write and
-// its id as stored.
+// eventRow is an event to store: event index of batch number batch in
+// the write, its partner, and its id as stored.
 type eventRow struct {
-	batch int
-	event *server.Event
-	id    []byte
+	batch, index int
+	partner      string
+	event        *event.Event
+	id           []byte
 }
 
 // insertBatches stores the contexts of the batches numbered kept, in that
@@ -207,7 +207,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *writeTx, rows []eventRow, 
 	insert := func(st *sql.Stmt, chunk []eventRow) error {
 		args := s.args[:0]
 		for _, r := range chunk {
-			args = appendEventArgs(args, batchIDs[r.batch], r.id, r.event)
+			args = appendEventArgs(args, r.partner, batchIDs[r.batch], r.id, r.event)
 		}
 		s.args = args
 		res, err := st.ExecContext(ctx, args...)
@@ -245,7 +245,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *writeTx, rows []eventRow, 
 			}
 		}
 		for _, r := range chunk {
-			if k := (eventKey{r.event.Partner, r.event.ID}); !stored[k] {
+			if k := (eventKey{r.partner, r.event.ID}); !stored[k] {
 				skipped[k] = true
 			}
 		}
@@ -419,7 +419,7 @@ func appendBatchArgs(args []any, b *server.Batch) []any {
 
 // eventStatement is the statement that stores e: the short one when e
 // carries no data.
-func eventStatement(e *server.Event) statement {
+func eventStatement(e *event.Event) statement {
 	d := &e.Data
 	if d.Question == "" && d.Option == "" && d.Index == nil && d.Outcome == "" && d.Margin == nil &&
 		d.FAQ == "" && d.Shared == nil && d.Undecided == nil && d.CTA == "" {
@@ -430,9 +430,9 @@ func eventStatement(e *server.Event) statement {
 
 // appendEventArgs appends the values of one row of e's statement (see
 // eventStatement): its partner, its id as stored, its batch's id, then its
-// own values.
-func appendEventArgs(args []any, batch int64, id []byte, e *server.Event) []any {
-	args = append(args, e.Partner, id, batch, string(e.Type), e.At.UnixMicro())
+// own values. Its time is kept to the microsecond, as Batch.Records has it.
+func appendEventArgs(args []any, partner string, batch int64, id []byte, e *event.Event) []any {
+	args = append(args, partner, id, batch, string(e.Type), e.At.UnixMicro())
 	if eventStatement(e) == insertEvents {
 		return args
 	}
