@@ -57,6 +57,10 @@ type writeTx struct {
 // upgrading a read lock. The caller holds s.wmu.
 func (s *Store) begin(ctx context.Context) (*writeTx, error) {
 	if _, err := s.tx.begin.ExecContext(ctx); err != nil {
+		// The driver reports a context that ended during the call as the
+		// call's error even when BEGIN went through: leave no transaction
+		// open behind it. (With none open, ROLLBACK fails harmlessly.)
+		_, _ = s.tx.rollback.Exec()
 		return nil, err
 	}
 	return &writeTx{c: s.wc, stmts: s.tx}, nil

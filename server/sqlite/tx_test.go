@@ -55,3 +55,48 @@ func TestFailedWriteRollsBack(t *testing.T) {
 		t.Errorf("ping after a failed write: %v", err)
 	}
 }
+
+// TestWriteAfterCancelledBegin cancels a write while it waits for the
+// write lock, which another connection holds: the write fails, and once
+// the lock is free the next write commits on its own, so the cancelled
+// one left no transaction open.
+func TestWriteAfterCancelledBegin(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	holder, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	waiting, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := s.Write(waiting, []server.Batch{views(time.Now(), 1)}); err == nil {
+		t.Fatal("a write succeeded while another connection held the write lock")
+	}
+	if _, err := holder.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(ctx, []server.Batch{views(time.Now(), 2)}); err != nil {
+		t.Fatalf("the write after a cancelled one: %v", err)
+	}
+	var events int
+	if err := other.QueryRow(`SELECT count(*) FROM events`).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if events != 2 {
+		t.Errorf("%d events stored, want the second write's 2", events)
+	}
+}
