@@ -39,8 +39,10 @@ func (s *Store) DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit 
 	if err := s.catchUpRollups(ctx); err != nil {
 		return 0, err
 	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	if err := s.acquire(ctx); err != nil {
+		return 0, err
+	}
+	defer s.release()
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("deleting old events: %w", err)

@@ -81,7 +81,7 @@ func (p *pendingRollups) due(now time.Time) bool {
 // flushRollups writes the pending figures within tx, recounting from the
 // table when they cannot be trusted, and returns the new watermark; the
 // caller resets the pending figures to it once tx commits. The caller
-// holds s.wmu.
+// holds the writer.
 func (s *Store) flushRollups(ctx context.Context, tx *writeTx) (int64, error) {
 	var stored int64
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM rollup_watermark`).Scan(&stored); err != nil {
@@ -173,14 +173,16 @@ func (s *Store) rollUpStored(ctx context.Context, tx *writeTx, after int64) (map
 // events stored after it: those of a store that stopped before it wrote
 // their figures.
 func (s *Store) startRollups(ctx context.Context) error {
-	s.wmu.Lock()
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
 	var stored, next int64
 	err := s.wc.QueryRowContext(ctx, nextSeqs).Scan(&stored, &next)
 	if err == nil {
 		s.pend.reset(stored)
 		s.pend.next = next
 	}
-	s.wmu.Unlock()
+	s.release()
 	if err != nil {
 		return fmt.Errorf("reading the rollups' watermark: %w", err)
 	}
@@ -195,8 +197,16 @@ const nextSeqs = `SELECT (SELECT seq FROM rollup_watermark), coalesce((SELECT ma
 // own, when there are any or when events after the watermark were stored
 // by someone else: before a read, at Open and at Close.
 func (s *Store) catchUpRollups(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	defer s.release()
+	return s.catchUpRollupsLocked(ctx)
+}
+
+// catchUpRollupsLocked is catchUpRollups for a caller that holds the
+// writer.
+func (s *Store) catchUpRollupsLocked(ctx context.Context) error {
 	if s.pend.exact && s.pend.events == 0 {
 		var stored, newest int64
 		if err := s.wc.QueryRowContext(ctx, `SELECT (SELECT seq FROM rollup_watermark),

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sync"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 
@@ -33,9 +32,13 @@ type Store struct {
 	stopCheckpoints context.CancelFunc
 	checkpointsDone chan struct{}
 
-	wmu   sync.Mutex           // held by the writer
-	stmts map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
-	args  []any                // the writer's arguments, reused from write to write
+	// writer is held by whoever uses the writer connection, its
+	// statements and the pending figures (see acquire); closed is guarded
+	// by it.
+	writer chan struct{}
+	closed bool
+	stmts  map[[2]int]*sql.Stmt // the writer's prepared statements by kind and rows
+	args   []any                // the writer's arguments, reused from write to write
 	// counted are visitors known to have a counted event on their day
 	// (see rememberVisitors).
 	counted map[visitorKey]bool
@@ -76,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w, stmts: map[[2]int]*sql.Stmt{}, counted: map[visitorKey]bool{}}
+	s := &Store{w: w, writer: make(chan struct{}, 1), stmts: map[[2]int]*sql.Stmt{}, counted: map[visitorKey]bool{}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
@@ -121,21 +124,52 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// ErrClosed is the error of a call on a closed store.
+var ErrClosed = errors.New("the event store is closed")
+
+// acquire takes the writer for the caller, waiting for a running write
+// no longer than ctx allows; release gives it back.
+func (s *Store) acquire(ctx context.Context) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.closed {
+		s.release()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (s *Store) release() { <-s.writer }
+
 // Ping reports whether the writer and the readers reach the database.
-// The writer is asked between two writes: a ping given up half-way
-// interrupts its connection, which must not happen within a write.
+// The writer is asked between two writes, since a ping given up half-way
+// interrupts its connection; a write still running when ctx ends fails
+// the ping.
 func (s *Store) Ping(ctx context.Context) error {
-	s.wmu.Lock()
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
 	err := s.wc.PingContext(ctx)
-	s.wmu.Unlock()
+	s.release()
 	if err != nil {
 		return err
 	}
 	return s.r.PingContext(ctx)
 }
 
-// Close waits for running writes and closes the database.
+// Close waits for a running write, writes the pending figures and closes
+// the database. Calls after it fail with ErrClosed; closing again does
+// nothing.
 func (s *Store) Close() error {
+	s.writer <- struct{}{} // let a running write finish
+	defer s.release()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	if s.stopCheckpoints != nil {
 		s.stopCheckpoints()
 		<-s.checkpointsDone
@@ -143,10 +177,8 @@ func (s *Store) Close() error {
 	}
 	var ferr error
 	if s.pend.rollups != nil { // spare the next Open a recount
-		ferr = s.catchUpRollups(context.Background())
+		ferr = s.catchUpRollupsLocked(context.Background())
 	}
-	s.wmu.Lock() // let a running write finish
-	defer s.wmu.Unlock()
 	for _, st := range s.stmts {
 		st.Close()
 	}

@@ -13,6 +13,12 @@ import (
 // than a tenth of its CPU: the driver parses BEGIN and COMMIT anew each
 // time, and database/sql starts a goroutine a transaction to watch its
 // context. Every statement a write runs is on this connection anyway.
+//
+// The cost of pinning: were the driver ever to call the connection bad
+// (driver.ErrBadConn), database/sql would close it for good and every
+// later write would fail until a restart. modernc.org/sqlite v1.62 says so
+// only from ResetSession, which database/sql never calls on a pinned
+// connection; check again when upgrading the driver.
 
 // txStatements are the writer's transaction statements, prepared on its
 // connection.
@@ -45,7 +51,7 @@ func (t txStatements) close() {
 }
 
 // writeTx is a transaction of the writer connection. Only the holder of
-// Store.wmu has one, and it must end with Commit or Rollback.
+// the writer (Store.acquire) has one, and it must end with Commit or Rollback.
 type writeTx struct {
 	c     *sql.Conn
 	stmts txStatements
@@ -54,7 +60,7 @@ type writeTx struct {
 
 // begin starts a write transaction. BEGIN IMMEDIATE takes the write lock
 // at once rather than at the first write, so two processes never deadlock
-// upgrading a read lock. The caller holds s.wmu.
+// upgrading a read lock. The caller holds the writer.
 func (s *Store) begin(ctx context.Context) (*writeTx, error) {
 	if _, err := s.tx.begin.ExecContext(ctx); err != nil {
 		// The driver reports a context that ended during the call as the

@@ -62,8 +62,10 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 		}
 	}
 
-	s.wmu.Lock() // one writer: the connection, the statements, the pending figures
-	defer s.wmu.Unlock()
+	if err := s.acquire(ctx); err != nil { // one writer
+		return nil, err
+	}
+	defer s.release()
 	committed := false
 	defer func() {
 		if !committed { // what this call added to them may not be stored
@@ -290,7 +292,7 @@ const maxCountedVisitors = 50_000
 // otherwise look their visitor up. Only committed facts are kept, and they
 // stay true: retention never deletes events of the last MinRetention. The
 // set is emptied when full, which costs only lookups. The caller holds
-// s.wmu.
+// the writer
 func (s *Store) rememberVisitors(visitors map[visitorKey]bool) {
 	for k, known := range visitors {
 		if !known {
