@@ -292,7 +292,7 @@ const maxCountedVisitors = 50_000
 // otherwise look their visitor up. Only committed facts are kept, and they
 // stay true: retention never deletes events of the last MinRetention. The
 // set is emptied when full, which costs only lookups. The caller holds
-// the writer
+// the writer.
 func (s *Store) rememberVisitors(visitors map[visitorKey]bool) {
 	for k, known := range visitors {
 		if !known {
