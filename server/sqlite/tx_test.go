@@ -27,17 +27,7 @@ func TestFailedWriteRollsBack(t *testing.T) {
 
 func testFailedWriteRollsBack(t *testing.T, raise string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "forgefit.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	s, other := openWithOther(t)
 	if _, err := other.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.partner = 'refused'
 		BEGIN SELECT RAISE(` + raise + `, 'refused by the test'); END`); err != nil {
 		t.Fatal(err)
@@ -70,17 +60,7 @@ func testFailedWriteRollsBack(t *testing.T, raise string) {
 // one left no transaction open.
 func TestWriteAfterCancelledBegin(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "forgefit.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	s, other := openWithOther(t)
 	holder, err := other.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +97,7 @@ func TestWriteAfterCancelledBegin(t *testing.T) {
 // stops once it has had plenty of failed begins.
 func TestBeginEndedDuringTheCall(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "forgefit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	failed := 0
 	for try := 0; try < 3000 && failed < 200; try++ {
 		if err := s.acquire(ctx); err != nil {
@@ -173,10 +149,7 @@ func (c *endsOnSecondLook) Err() error {
 // committer may still write when a shutdown gives up waiting for it.
 func TestClosedStore(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "forgefit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStore(t)
 	if _, err := s.Write(ctx, []server.Batch{views(time.Now(), 1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -202,11 +175,7 @@ func TestClosedStore(t *testing.T) {
 // deadline, not wait for the write.
 func TestPingWaitsNoLongerThanItsContext(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "forgefit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	if err := s.acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +187,7 @@ func TestPingWaitsNoLongerThanItsContext(t *testing.T) {
 	}()
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	err = s.Ping(short)
+	err := s.Ping(short)
 	select {
 	case <-released:
 		t.Errorf("Ping returned %v only after the write ended", err)
@@ -228,4 +197,22 @@ func TestPingWaitsNoLongerThanItsContext(t *testing.T) {
 		}
 	}
 	<-released
+}
+
+// openWithOther opens a store on a new file, and a second pool on the
+// same file, as another process would have.
+func openWithOther(t *testing.T) (*Store, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return s, other
 }
