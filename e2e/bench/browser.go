@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -207,7 +208,10 @@ func (f *frameInjector) forget() {
 
 // evalFrame evaluates expr in the newest iframe and decodes its value
 // (which must survive JSON) into v. It reports false when there is no
-// iframe yet.
+// iframe yet, or no document in it yet: an iframe target can be attached
+// before its document has a JavaScript context, and Chromium then answers
+// "Cannot find default execution context" (a load in make test's smoke
+// run failed on it).
 func (f *frameInjector) evalFrame(ctx context.Context, expr string, v any) (bool, error) {
 	f.mu.Lock()
 	session := f.current
@@ -239,6 +243,9 @@ func (f *frameInjector) evalFrame(ctx context.Context, expr string, v any) (bool
 		return false, ctx.Err()
 	case r := <-ch:
 		if r.Error != nil {
+			if strings.Contains(r.Error.Message, "Cannot find default execution context") {
+				return false, nil
+			}
 			return false, errors.New(r.Error.Message)
 		}
 		var res struct {
