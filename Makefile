@@ -69,20 +69,24 @@ deps:
 bench: deps build bench-build
 	$(GO) run ./e2e/bench/seed -db $(BENCH)/stats.db
 	$(BENCH)/forgefit-bench -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH) \
-	  -stats-db $(BENCH)/stats.db -postgres auto
+	  -stats-db $(BENCH)/stats.db -postgres auto -floor-bin $(BENCH)/forgefit-floor
 
-# bench-build builds the bench and the go-app hello world it compares
-# app.wasm with, the hello world exactly as the widget is built.
+# bench-build builds the bench, the go-app hello world it compares
+# app.wasm with (built exactly as the widget is), and the server with the
+# bench's durable floor store (app/floor.go), which the ingest figures are
+# read against.
 bench-build:
 	@mkdir -p $(BENCH)
 	$(GO) build -o $(BENCH)/forgefit-bench ./e2e/bench
+	$(GO) build -trimpath -tags benchfloor -o $(BENCH)/forgefit-floor ./app
 	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(BENCH)/hello.wasm ./e2e/bench/helloworld
 
 # bench-smoke runs the bench's own tests and a short run of it: one load,
 # one-second load runs, results in $(BENCH)/smoke.
 bench-smoke: bench-build
 	$(GO) test -count=1 ./e2e/bench/
-	$(BENCH)/forgefit-bench -smoke -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH)/smoke
+	$(BENCH)/forgefit-bench -smoke -bin $(BIN)/forgefit -web $(WEB) -hello $(BENCH)/hello.wasm -out $(BENCH)/smoke \
+	  -floor-bin $(BENCH)/forgefit-floor
 
 clean:
 	rm -rf $(BIN)
