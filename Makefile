@@ -48,6 +48,7 @@ vet:
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 300000x ./widget/event
+	$(GO) test -run '^$$' -fuzz FuzzParseVisit -fuzztime 100000x ./widget/fit
 
 e2e:
 	FORGEFIT_BIN=$(CURDIR)/$(BIN)/forgefit $(GO) test -count=1 -timeout 15m ./e2e/

@@ -150,7 +150,7 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	}
 	var srv *server.Server
-	widget.Source = partnerContent(lib, func(id string) (*server.Partner, bool) { return srv.Partner(id) })
+	widget.Source = func(id, locale, partner string) (*content.Widget, error) { return srv.PartnerContent(id, locale, partner) }
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -232,25 +232,6 @@ func run(cfg config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return errors.Join(errs...)
-}
-
-// partnerContent looks up a widget's content for a partner: the partner's
-// call-to-action URL, when it has one, replaces the content's, and the URL
-// gets the partner's attribution. The content is shared, so the changes go
-// on a copy.
-func partnerContent(lib *content.Library, partner func(id string) (*server.Partner, bool)) func(id, locale, partnerID string) (*content.Widget, error) {
-	return func(id, locale, partnerID string) (*content.Widget, error) {
-		w, err := lib.Widget(id, locale)
-		if err != nil {
-			return nil, err
-		}
-		c := *w
-		if p, ok := partner(partnerID); ok && p.CTAURL != "" {
-			c.CTA.URL = p.CTAURL
-		}
-		c.CTA.URL = widget.AttributedCTA(c.CTA.URL, partnerID)
-		return &c, nil
-	}
 }
 
 func newHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {

@@ -76,7 +76,6 @@ func TestPrerender(t *testing.T) {
 	registerRoutes()
 	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"},
 		CTAURL: "https://acme.com/talk?ref=fit&utm_source=acme"}})
-	widget.Source = partnerContent(lib, partners.Partner)
 	h := newWidgetHandler(web, lib, nil)
 	store, err := openStore(t.Context(), filepath.Join(dir, "forgefit.db"))
 	if err != nil {
@@ -87,6 +86,7 @@ func TestPrerender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	widget.Source = srv.PartnerContent
 	r := httptest.NewRequest("GET", "/w/co-managed-vs-fully-managed?partner=acme&theme=dark&accent=%22%3E%3Cscript%3E", nil)
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, r)
@@ -120,17 +120,19 @@ func TestPrerender(t *testing.T) {
 	for _, must := range []string{
 		`<html lang="en">`, `src="/app.js"`, `name="forgefit-wasm" content="` + web.WasmURL + `"`, `href="/icon.svg"`,
 		`class="ff ff-theme-dark"`,
-		// The partner's CTA URL, attributed to the partner, in a new tab.
-		`href="https://acme.com/talk?ref=fit&utm_campaign=acme&utm_medium=partner&utm_source=forgefit"`,
+		// The call to action, through our server (which records it), in a
+		// new tab.
+		`href="/w/co-managed-vs-fully-managed/cta?partner=acme&theme=dark&v=`,
 		`target="_blank"`, `rel="noopener"`,
+		// The first question, a native form.
+		`id="ff-quiz"`, `name="option"`,
 	} {
 		if !strings.Contains(page, must) {
 			t.Errorf("page lacks %s", must)
 		}
 	}
-	// The start button waits for the client (attribute order varies).
-	if m := regexp.MustCompile(`<button([^>]*)>Loading…</button>`).FindStringSubmatch(page); m == nil || !regexp.MustCompile(` disabled( |$)`).MatchString(m[1]) {
-		t.Error("the prerendered start button is not disabled and labelled Loading…")
+	if strings.Contains(page, "disabled") {
+		t.Error("the prerendered page has a disabled control: it must work before the wasm")
 	}
 	for _, never := range []string{"<script>", "githubusercontent", "app-worker.js", `="false"`, "style="} {
 		if strings.Contains(page, never) {

@@ -260,16 +260,21 @@ func describe(targets []*target.Info) []string {
 }
 
 // openDemoWidget opens the demo partner page in the tab ctx and returns a
-// context attached to its widget iframe once the go-app client is ready.
+// context attached to its widget iframe once the go-app client has taken
+// over (the page works before that, through its native forms: see
+// prerender_test.go).
 func openDemoWidget(t testing.TB, ctx context.Context, p *product) context.Context {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
 		t.Fatal(err)
 	}
 	w := frame(t, ctx, "/w/co-managed-vs-fully-managed")
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	waitTrue(t, w, tookOver, 30*time.Second)
 	return w
 }
+
+// tookOver is true once the wasm client has taken over the prerendered page.
+const tookOver = `document.documentElement.dataset.forgefitWasm === "true"`
 
 // waitTrue polls a JavaScript expression until it is true, for at most
 // timeout.

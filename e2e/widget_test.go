@@ -38,7 +38,7 @@ func TestDemoPageShowsWidget(t *testing.T) {
 	}
 
 	// The wasm client mounted and took over the prerendered page.
-	waitTrue(t, w, `document.documentElement.dataset.forgefitReady === "true"`, 30*time.Second)
+	waitTrue(t, w, tookOver, 30*time.Second)
 	if n := eval[int](t, w, `document.querySelectorAll("tbody tr").length`); n != 5 {
 		t.Errorf("after the client mounted: %d rows, want 5", n)
 	}

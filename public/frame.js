@@ -1,8 +1,12 @@
 // frame.js is the widget page's side of the protocol with the loader on the
 // partner's page (public/embed.js describes the messages). It runs before,
-// and without, the wasm: it reports the page's height so the loader sizes
-// the iframe to the prerendered table at once, it keeps the host page's
-// state for the widget, and it gives the wasm one function to post with:
+// and without, the wasm, as soon as the prerendered page is parsed: that
+// page works on its own (every step is a native form posted to the server),
+// so it tells the loader at once that the widget is ready, and reports the
+// page's height so the loader sizes the iframe once, early. It keeps the
+// host page's state for the widget (and the forms' consent field), moves
+// the focus to the step a form post landed on, and gives the wasm one
+// function to post with:
 //
 //   window.forgefitPost(type, detail) posts {source: "forgefit", v: 1,
 //     type, ...detail} to the host page; false when there is none to post
@@ -52,9 +56,19 @@
       changed = true;
     }
     if (changed) {
+      consentToForms();
       dispatchEvent(new CustomEvent("forgefit:host", { detail: { ...state } }));
     }
   });
+
+  // A form post records only what the host page lets us record: the
+  // server reads this field, as the wasm reads forgefitHost.
+  function consentToForms() {
+    for (const f of document.querySelectorAll("input[name=consent]")) {
+      f.value = state.consent ? "granted" : "denied";
+    }
+  }
+  consentToForms();
 
   // The height of the document's content, not of the viewport (which is
   // the iframe, sized from this very number): so the iframe's own height
@@ -69,10 +83,17 @@
     }
   }).observe(root);
 
-  // The wasm may have mounted before this script ran; then it could not
-  // announce itself, so announce it here.
-  if (root.dataset.forgefitReady === "true") {
-    post("ready", {});
+  // The visitor can answer from now on: natively, and through the wasm
+  // once it has taken over (it sets data-forgefit-wasm).
+  root.dataset.forgefitReady = "true";
+  post("ready", {});
+
+  // A step posted natively comes back as a new page whose fragment names
+  // where the visitor is (the next question, the result, the worksheet's
+  // status): put the focus there, as the wasm does when it changes steps.
+  const landed = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+  if (landed) {
+    landed.focus();
   }
 
   // validPath accepts what the server accepts as a host page path.

@@ -157,6 +157,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.HandleFunc("GET /w/{widget}", s.handleWidgetPage)
+	mux.HandleFunc("POST /w/{widget}", s.handleWidgetForm)
+	mux.HandleFunc("GET /w/{widget}/cta", s.handleWidgetCTA)
 	mux.HandleFunc("POST /api/v1/events", s.handleEvents)
 	mux.HandleFunc("GET /api/v1/stats", s.handleStats)
 	mux.HandleFunc("GET /api/v1/stats.csv", s.handleStatsCSV)

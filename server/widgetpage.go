@@ -29,33 +29,18 @@ var errOriginNotRegistered = errors.New("origin not registered for this partner"
 // maxPagePath bounds the host page path we carry along.
 const maxPagePath = 512
 
-// handleWidgetPage handles "GET /w/{widget}": the widget page, prerendered
-// by go-app, framed only by the partner's own origins.
+// handleWidgetPage handles "GET /w/{widget}": the widget page at the
+// visit its URL names, prerendered by go-app, framed only by the partner's
+// own origins. A page opened on its own (no host origin: the fallback link)
+// is a direct visit of the partner.
 func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("widget")
-	if !content.ValidID(id) {
-		s.writePageError(w, http.StatusNotFound, "This widget does not exist.")
+	req := s.widgetRequest(w, r)
+	if req == nil {
 		return
 	}
-	if _, err := s.cfg.Content.Widget(id, content.DefaultLocale); errors.Is(err, content.ErrNotFound) {
-		s.writePageError(w, http.StatusNotFound, "This widget does not exist.")
-		return
-	}
-	q := r.URL.Query()
-	partnerID := q.Get("partner")
-	partner, ok := s.partners.Load().Partner(partnerID)
-	if !ok {
-		s.writePageError(w, http.StatusNotFound, "This site is not registered to show Forge Fit widgets (unknown partner).")
-		return
-	}
-	clean, err := widgetQuery(q, partner)
-	if err != nil {
-		s.writePageError(w, http.StatusForbidden, "This page's origin is not registered for this partner.")
-		return
-	}
-	w.Header().Set("Content-Security-Policy", widgetCSP(partner))
+	w.Header().Set("Content-Security-Policy", widgetCSP(req.partner))
 	r2 := r.Clone(r.Context())
-	r2.URL.RawQuery = clean.Encode()
+	r2.URL.RawQuery = strings.TrimPrefix(req.pageURL(req.visit), r2.URL.Path+"?")
 	r2.RequestURI = r2.URL.RequestURI()
 	s.cfg.Widgets.ServeHTTP(w, r2)
 }
@@ -113,28 +98,31 @@ func validPagePath(p string) bool {
 	return true
 }
 
-// widgetCSP allows nothing outside our origin, wasm compilation, and
-// framing by the partner's origins only.
+// widgetCSP allows nothing outside our origin, wasm compilation, forms
+// posted to us (the steps before the wasm), and framing by the partner's
+// origins only.
 func widgetCSP(p *Partner) string {
 	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 		"img-src 'self' data:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; " +
-		"form-action 'none'; frame-ancestors " + strings.Join(p.Origins, " ")
+		"form-action 'self'; frame-ancestors " + strings.Join(p.Origins, " ")
 }
 
 var pageErrorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Forge Fit</title>
 <link rel="stylesheet" href="/app.css"></head>
-<body><main class="ff"><p role="alert">{{.}}</p></main></body></html>
+<body><main class="ff ff-theme-light"><p role="alert">{{.Message}}</p>
+{{if .Again}}<p><a class="ff-button ff-primary" href="{{.Again}}">Start again</a></p>{{end}}</main></body></html>
 `))
 
 // writePageError answers a widget page request with a small HTML page: it
-// shows inside the partner's iframe, where JSON would be no use.
-func (s *Server) writePageError(w http.ResponseWriter, status int, message string) {
+// shows inside the partner's iframe, where JSON would be no use. again, if
+// set, is a widget page URL to start again from.
+func (s *Server) writePageError(w http.ResponseWriter, status int, message, again string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'")
 	w.WriteHeader(status)
-	if err := pageErrorTemplate.Execute(w, message); err != nil {
+	if err := pageErrorTemplate.Execute(w, struct{ Message, Again string }{message, again}); err != nil {
 		s.log.Debug("writing error page", "err", err)
 	}
 }

@@ -11,8 +11,8 @@ import (
 var (
 	colScope          = []string{"scope", "col"}
 	rowScope          = []string{"scope", "row"}
-	buttonType        = []string{"type", "button"}
-	disabledButton    = []string{"type", "button", "disabled", "true"}
+	postForm          = []string{"method", "post"} // to the page's own URL, which carries the visit
+	required          = []string{"required", "true"}
 	fitLabelled       = []string{"aria-labelledby", fitHeadingID}
 	helpDescribed     = []string{"aria-describedby", "ff-q-help"}
 	focusable         = []string{"tabindex", "-1"} // a heading the quiz moves the focus to

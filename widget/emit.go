@@ -1,21 +1,20 @@
 package widget
 
 import (
-	"math"
-
-	"github.com/ehforge/forgefit/widget/event"
+	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // Recorder receives the widget's interaction events, typed as widget/event
-// declares them (DESIGN.md's Events table). The browser-side recording
-// implements it; until it runs, Events discards them. The widget may hand
-// the same facts to the Loader as a message.
+// declares them (DESIGN.md's Events table), each with the n that gives it
+// its id (see event.DerivedID). The browser-side recording implements it;
+// until it runs, Events discards them. The widget may hand the same facts
+// to the Loader as a message.
 //
 // The events are typed here, not maps of data keys: turning maps into
 // event.Data cost app.wasm a conversion function and a map per event.
 type Recorder interface {
-	Record(t event.Type, d event.Data)
+	Record(h fit.Happened)
 }
 
 // Events is where the widget records interactions. It is set once, before
@@ -24,7 +23,7 @@ var Events Recorder = discard{}
 
 type discard struct{}
 
-func (discard) Record(event.Type, event.Data) {}
+func (discard) Record(fit.Happened) {}
 
 // Messenger passes a message to the loader on the partner's page, which
 // re-emits it as a forgefit:* host event.
@@ -54,13 +53,8 @@ func (framePost) Post(typ string, detail map[string]any) {
 
 // The message types the widget sends the loader.
 const (
-	msgReady  = "ready"
 	msgView   = "view"
 	msgAnswer = "answer"
 	msgResult = "result"
 	msgCTA    = "cta"
 )
-
-// roundMargin keeps three decimals of a margin: enough for stats, and
-// stable across float formatting.
-func roundMargin(m float64) float64 { return math.Round(m*1000) / 1000 }

@@ -16,15 +16,6 @@ import (
 // name="false", which HTML reads as true. Set them only to true on the
 // server.
 
-// button is a button of type "button" labelled label; a nil onClick
-// disables it.
-func button(class, label string, onClick app.EventHandler) app.UI {
-	if onClick == nil {
-		return h(n{tag: "button", class: class, text: label, attrs: disabledButton})
-	}
-	return h(n{tag: "button", class: class, text: label, attrs: buttonType, on: "click", handler: onClick})
-}
-
 // fill is content.Expand without strings.Replacer, which would add some
 // 20 KB to app.wasm: vars are pairs of a placeholder name and its value.
 func fill(template string, vars ...string) string {

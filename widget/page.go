@@ -5,13 +5,13 @@ package widget
 
 import (
 	"encoding/json"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
+	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -22,6 +22,11 @@ const RoutePattern = `^/w/[a-z0-9][a-z0-9-]{0,63}$`
 // content from the server's prerender to the client's first render, so the
 // client renders exactly what the server did without a second request.
 const islandID = "forgefit-content"
+
+// visitIslandID is the id of the JSON data island that carries the visit the
+// page was served at (the one its URL names, checked by the server) to the
+// client's first render.
+const visitIslandID = "forgefit-visit"
 
 // Source looks up a widget's content on the server, for the partner that
 // embeds it: a partner may override the call to action's URL, and the URL
@@ -42,13 +47,13 @@ type page struct {
 	island string     // the widget's content as JSON, rendered into the page
 	rec    *recording // the client's event recording; nil on the server
 
-	// ready is set once the client has mounted: the prerender and the
-	// client's first render are identical, controls that need the wasm
-	// disabled; the render after mounting enables them.
-	ready   bool
 	theme   theme
+	visit   fit.Visit       // where the visitor is: from the page's URL
+	served  string          // the visit the page was served at, as JSON
+	query   string          // the page's query without the visit, for the CTA's URL
 	outcome string          // the recommendation on screen, if any
 	faqOpen map[string]bool // FAQ entries open
+	focused string          // the element focused before the client took over
 
 	visible  bool // at least half the widget is on screen
 	viewed   bool // the view was reported
@@ -63,9 +68,12 @@ type page struct {
 // NewPage returns the component for a widget page.
 func NewPage() app.Composer { return &page{quiz: &quiz{}, ws: &worksheet{}} }
 
-// OnInit reads the data island the server rendered, before the client's
-// first render, so that render is identical to the prerendered one. It also
-// keeps the FAQ entries the visitor opened before the client took over.
+// OnInit reads, before the client's first render, what makes that render
+// identical to the prerendered page it replaces: the content from the data
+// island, the visit from the URL (and the view id from the form, on a first
+// page), the CTA's query, and what the visitor did on the prerendered page
+// meanwhile (an option chosen, worksheet owners set, FAQ entries opened, the
+// focus).
 func (p *page) OnInit() {
 	p.faqOpen = map[string]bool{}
 	if app.IsServer {
@@ -74,14 +82,26 @@ func (p *page) OnInit() {
 	p.setQuery(browserParams())
 	doc := app.Window().Get("document")
 	el := doc.Call("getElementById", islandID)
-	if !el.Truthy() {
+	vis := doc.Call("getElementById", visitIslandID)
+	if !el.Truthy() || !vis.Truthy() {
 		return
 	}
 	p.setIsland(el.Get("textContent").String())
-	if p.widget == nil {
+	p.served = vis.Get("textContent").String()
+	if p.widget == nil || json.Unmarshal([]byte(p.served), &p.visit) != nil {
+		p.widget = nil
 		return
 	}
-	p.ws.IWidget = p.widget
+	if m := doc.Call("querySelector", "main[data-query]"); m.Truthy() {
+		p.query = m.Get("dataset").Get("query").String()
+	}
+	if r := doc.Call("querySelector", "input[name="+fieldOption+"]:checked"); r.Truthy() {
+		p.quiz.chosen = r.Get("value").String()
+	}
+	if a := doc.Get("activeElement"); a.Truthy() {
+		p.focused = a.Get("id").String()
+	}
+	p.bindParts()
 	p.ws.readPrerendered()
 	for _, f := range p.widget.FAQ.Entries {
 		if d := doc.Call("getElementById", faqID(f.ID)); d.Truthy() && d.Get("open").Bool() {
@@ -90,31 +110,36 @@ func (p *page) OnInit() {
 	}
 }
 
-// OnPreRender loads the content named by the request on the server.
-func (p *page) OnPreRender(ctx app.Context) {
-	u := ctx.Page().URL()
-	id, locale := pageParams(u)
-	p.setQuery(urlParams(u.Query()))
-	if Source == nil {
-		return
+// OnPreRender loads the content and the visit named by the request, on the
+// server (prerender.go); in app.wasm it does nothing (prerender_wasm.go), so
+// what only the server needs stays out of the wasm's budget.
+func (p *page) OnPreRender(ctx app.Context) { p.prerender(ctx) }
+
+// bindParts gives the quiz and the worksheet the page's widget and visit.
+func (p *page) bindParts() {
+	p.quiz.IWidget, p.quiz.IVisit, p.quiz.IOnOutcome = p.widget, &p.visit, p.setOutcome
+	p.ws.IWidget, p.ws.IVisit = p.widget, &p.visit
+	if p.visit.ShowsResult(p.widget) {
+		p.outcome = string(p.visit.Result(p.widget).Outcome)
 	}
-	w, err := Source(id, locale, u.Query().Get("partner"))
-	if err != nil {
-		return
-	}
-	b, err := json.Marshal(w)
-	if err != nil {
-		return
-	}
-	p.setIsland(string(b))
-	ctx.Page().SetTitle("%s", w.Title)
-	ctx.Page().SetLang(w.Locale)
 }
 
-// OnMount enables the controls, applies the partner's accent, starts
-// watching whether the widget is seen, and then marks the document as taken
-// over by the client (the loader and the tests wait for this): only after
-// the render that enables the controls, so "ready" means they accept input.
+// ctaURL is our server's URL for the call to action: it records the click,
+// with the visit as it is now, and redirects to the partner's URL.
+func (p *page) ctaURL() string {
+	// The quiz's part of the visit is all the outcome needs. Ids, digits
+	// and dots: nothing to escape.
+	v := p.visit
+	// The partner is in every page's query, so the visit follows an "&".
+	return "/w/" + p.widget.ID + "/cta?" + p.query + "&v=" + v.View + "&r=" + strconv.Itoa(v.Round) +
+		"&s=" + strconv.Itoa(v.Step) + "&a=" + strings.Join(v.Answers, ".")
+}
+
+// OnMount applies the partner's accent, starts recording and watching
+// whether the widget is seen, gives the focus back to where it was on the
+// prerendered page, and then marks the document as taken over by the client
+// (the tests and the bench wait for it). The page worked before that:
+// frame.js told the loader it was ready as soon as the forms were there.
 func (p *page) OnMount(ctx app.Context) {
 	root := app.Window().Get("document").Get("documentElement")
 	if p.widget != nil {
@@ -124,15 +149,17 @@ func (p *page) OnMount(ctx app.Context) {
 	}
 	applyAccent(root, p.theme)
 	if p.widget != nil {
-		p.rec = startRecording(browserParams(), p.widget)
+		p.rec = startRecording(browserParams(), p.widget, p.visit.View)
 		Events = p.rec
 	}
-	p.ready = true
 	p.quiz.mount(ctx)
 	p.watchView(ctx)
 	deferTo(ctx, func(app.Context) {
-		root.Call("setAttribute", "data-forgefit-ready", "true")
-		Loader.Post(msgReady, map[string]any{})
+		if el := app.Window().GetElementByID(p.focused); p.focused != "" && el.Truthy() {
+			el.Call("focus")
+		}
+		root.Call("setAttribute", "data-forgefit-wasm", "true")
+		app.Window().Get("performance").Call("mark", "forgefit:takeover")
 	})
 }
 
@@ -225,7 +252,7 @@ func (p *page) reportView(ctx app.Context) {
 		return
 	}
 	p.viewed = true
-	Events.Record(event.WidgetViewed, event.Data{})
+	Events.Record(fit.Happened{Type: event.WidgetViewed})
 	Loader.Post(msgView, map[string]any{})
 }
 
@@ -244,17 +271,6 @@ type params func(name string) (value string, ok bool)
 func (q params) get(name string) string {
 	v, _ := q(name)
 	return v
-}
-
-// urlParams looks parameters up in a parsed query, as the server has it.
-func urlParams(v url.Values) params {
-	return func(name string) (string, bool) {
-		vs, ok := v[name]
-		if len(vs) == 0 {
-			return "", ok
-		}
-		return vs[0], true
-	}
 }
 
 // browserParams looks parameters up in the page's location with the
@@ -281,18 +297,10 @@ func (p *page) setIsland(s string) {
 	p.island = s
 }
 
-// pageParams returns the widget id from the path and the locale from the
-// query, each only when well formed.
-func pageParams(u *url.URL) (id, locale string) {
-	id = strings.TrimPrefix(u.Path, "/w/")
-	if !content.ValidID(id) {
-		id = ""
-	}
-	locale = strings.ToLower(u.Query().Get("locale"))
-	if !content.ValidLocale(locale) {
-		locale = content.DefaultLocale
-	}
-	return id, locale
+// onCTA tells the loader of a click on the call to action, with the outcome
+// on screen; the server records it, as the link goes through it.
+func (p *page) onCTA(app.Context, app.Event) {
+	Loader.Post(msgCTA, map[string]any{"cta": p.widget.CTA.ID, "outcome": p.outcome})
 }
 
 // setOutcome is told by the quiz which recommendation is on screen.
@@ -313,13 +321,15 @@ func (p *page) faqToggled(id string, open bool) {
 		return
 	}
 	p.faqOpen[id] = open
-	if open {
-		Events.Record(event.FAQOpened, event.Data{FAQ: id})
+	if !open {
+		return
 	}
-}
-
-func (p *page) onCTA(ctx app.Context, _ app.Event) {
-	reportCTA(p.widget.CTA.ID, p.outcome)
+	entries := p.widget.FAQ.Entries
+	for i := range entries {
+		if entries[i].ID == id {
+			Events.Record(fit.Happened{Type: event.FAQOpened, N: i, Data: event.Data{FAQ: id}})
+		}
+	}
 }
 
 func (p *page) Render() app.UI {
@@ -327,9 +337,8 @@ func (p *page) Render() app.UI {
 		return h(n{tag: "main", class: "ff"}, h(n{tag: "p", text: "This widget could not be loaded."}))
 	}
 	w := p.widget
-	// The parts take their props from the page as it renders.
-	p.quiz.IWidget, p.quiz.IReady, p.quiz.IOnOutcome = w, p.ready, p.setOutcome
-	p.ws.IWidget, p.ws.IReady = w, p.ready
+	cta := p.ctaURL()
+	p.quiz.ICTA, p.quiz.IOnCTA = cta, p.onCTA
 	recommended := ""
 	if _, ok := w.Model(p.outcome); ok {
 		recommended = p.outcome
@@ -359,7 +368,7 @@ func (p *page) Render() app.UI {
 			h(n{tag: "p", text: f.Answer}),
 		)
 	}
-	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale}},
+	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale, "data-query", p.query}},
 		h(n{tag: "h1", class: "ff-title", text: w.Title}),
 		h(n{tag: "p", class: "ff-summary", text: w.Summary}),
 		section("ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...),
@@ -372,10 +381,11 @@ func (p *page) Render() app.UI {
 		section("ff-next", w.NextSteps.Heading,
 			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Render())...),
 		section("ff-faq", w.FAQ.Heading, faq...),
-		ctaLink(w, p.onCTA),
+		ctaLink(w, cta, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
 		app.Raw(`<script type="application/json" id="`+islandID+`">`+p.island+`</script>`),
+		app.Raw(`<script type="application/json" id="`+visitIslandID+`">`+p.served+`</script>`),
 	)
 }
 

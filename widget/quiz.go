@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/ehforge/forgefit/widget/content"
-	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -15,10 +14,32 @@ const (
 	questionHeadingID = "ff-q-heading"
 	resultHeadingID   = "ff-result-heading"
 	fitHeadingID      = "ff-fit-heading"
+	quizFormID        = "ff-quiz"
+)
+
+// The names of the quiz's form fields: what a native post sends the server
+// (see server/widgetform.go), and what the wasm reads when it handles the
+// same submit in place.
+const (
+	fieldDo      = "do"      // the button pressed: one of the do* values
+	fieldOption  = "option"  // the option chosen
+	fieldView    = "v"       // the view id, for a page whose URL has none yet
+	fieldConsent = "consent" // the host page's consent, kept current by frame.js
+	doNext       = "next"
+	doBack       = "back"
+	doRestart    = "restart"
+	doWorksheet  = "worksheet"
+	doCopy       = "copy"
 )
 
 // quiz asks the fit questions one at a time and shows the explained
 // recommendation.
+//
+// Every step is a native form that posts to the server, so the prerendered
+// page works before (and without) the wasm; once the wasm has taken over,
+// it handles the same submits in place. The step on screen and the answers
+// are the page's fit.Visit, read from the URL on the server and in the
+// browser alike.
 //
 // It is a part of the page, not a go-app component of its own: the page
 // holds it, calls its mount and dismount, and renders it. Its event
@@ -29,21 +50,23 @@ const (
 // props would be.
 type quiz struct {
 	IWidget *content.Widget
-	// IReady is set once the client has mounted: until then the start
-	// button is disabled (see page.Render).
-	IReady bool
+	IVisit  *fit.Visit
+	// ICTA is the call to action's URL: our server's, which records the
+	// click and sends the visitor on; IOnCTA tells the loader of a click.
+	ICTA   string
+	IOnCTA app.EventHandler
 	// IOnOutcome is told the outcome on screen: a model id or Either when
 	// the result shows, "" when it does not.
 	IOnOutcome func(outcome string)
 
-	started bool
-	step    int // the question shown; len(questions) means the result
-	answers fit.Answers
 	// self is the page's context, from mount: an event's context belongs
 	// to the element clicked, which the new step may have replaced, and
 	// go-app skips a Defer whose element is gone.
 	self    app.Context
 	mounted bool
+	// chosen is the option the visitor had checked on the prerendered page
+	// when the client took over: kept checked until the step changes.
+	chosen string
 }
 
 // mount keeps the page's context for moving the focus.
@@ -54,93 +77,52 @@ func (q *quiz) dismount() { q.mounted = false }
 
 func (q *quiz) questions() []content.Question { return q.IWidget.Fit.Questions }
 
-func (q *quiz) showingResult() bool { return q.started && q.step >= len(q.questions()) }
-
-// start shows the first question.
-func (q *quiz) start(ctx app.Context, _ app.Event) {
-	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(event.QuizStarted, event.Data{})
-	q.focus(ctx, questionHeadingID)
+// onSubmit handles a submit of the quiz's forms in place, once the wasm has
+// taken over: the browser has checked the form (an option is required to
+// move on), and the button pressed says what to do.
+func (q *quiz) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	option := ctx.JSSrc().Get("elements").Get(fieldOption)
+	if option.Truthy() {
+		option = option.Get("value") // the checked radio's, "" if none
+	}
+	q.submit(e.Get("submitter").Get("value").String(), option.String())
 }
 
-// choose records the option picked for the question on screen. It does not
-// report an answer yet: arrow keys move through a radio group, changing the
-// choice at each step; the answer counts when the visitor moves on.
-func (q *quiz) choose(ctx app.Context, option string) {
-	if !q.started || q.step >= len(q.questions()) {
-		return
-	}
-	qu := q.questions()[q.step]
-	if _, ok := qu.Option(option); !ok {
-		return
-	}
-	q.answers[qu.ID] = option // start made the map
-}
-
-func (q *quiz) onChoose(ctx app.Context, e app.Event) {
-	q.choose(ctx, ctx.JSSrc().Get("value").String())
-}
-
-// next reports the answer on screen and moves to the next question, or to
-// the result after the last one.
-func (q *quiz) next(ctx app.Context, _ app.Event) {
-	qs := q.questions()
-	if !q.started || q.step >= len(qs) {
-		return
-	}
-	qu := qs[q.step]
-	option, ok := q.answers[qu.ID]
-	if !ok {
-		return
-	}
-	index := q.step
-	Events.Record(event.QuestionAnswered, event.Data{Question: qu.ID, Option: option, Index: &index})
-	Loader.Post(msgAnswer, map[string]any{"question": qu.ID, "option": option, "index": index})
-	q.step++
-	if q.step < len(qs) {
-		q.focus(ctx, questionHeadingID)
-		return
-	}
-	rec := fit.Score(q.IWidget, q.answers)
-	margin := roundMargin(rec.Margin)
-	d := event.Data{Outcome: event.Outcome(rec.Outcome), Margin: &margin}
-	Events.Record(event.QuizCompleted, d)
-	Events.Record(event.RecommendationShown, d)
-	Loader.Post(msgResult, map[string]any{"outcome": rec.Outcome, "margin": margin})
-	q.tell(rec.Outcome)
-	q.focus(ctx, resultHeadingID)
-}
-
-// back shows the previous question (from the result, the last one).
-func (q *quiz) back(ctx app.Context, _ app.Event) {
-	if !q.started || q.step == 0 {
-		return
-	}
-	if q.showingResult() {
+// submit does what the button pressed (do) says, with the option checked.
+func (q *quiz) submit(do, option string) {
+	v := q.IVisit
+	q.chosen = ""
+	switch do {
+	case doNext:
+		index := v.Step
+		happened := v.Answer(q.IWidget, option)
+		if happened == nil {
+			return
+		}
+		for _, h := range happened {
+			Events.Record(h)
+		}
+		Loader.Post(msgAnswer, map[string]any{"question": q.questions()[index].ID, "option": option, "index": index})
+		if !v.ShowsResult(q.IWidget) {
+			q.focus(questionHeadingID)
+			return
+		}
+		d := v.Result(q.IWidget)
+		Loader.Post(msgResult, map[string]any{"outcome": string(d.Outcome), "margin": *d.Margin})
+		q.tell(string(d.Outcome))
+		q.focus(resultHeadingID)
+	case doBack:
+		if v.ShowsResult(q.IWidget) {
+			q.tell("")
+		}
+		v.Back()
+		q.focus(questionHeadingID)
+	case doRestart:
+		Events.Record(v.Restart())
 		q.tell("")
+		q.focus(questionHeadingID)
 	}
-	q.step--
-	q.focus(ctx, questionHeadingID)
-}
-
-// restart clears the answers and shows the first question again.
-func (q *quiz) restart(ctx app.Context, _ app.Event) {
-	q.started, q.step, q.answers = true, 0, fit.Answers{}
-	Events.Record(event.QuizRestarted, event.Data{})
-	q.tell("")
-	q.focus(ctx, questionHeadingID)
-}
-
-func (q *quiz) onCTA(ctx app.Context, _ app.Event) {
-	rec := fit.Score(q.IWidget, q.answers)
-	reportCTA(q.IWidget.CTA.ID, rec.Outcome)
-}
-
-// reportCTA records a click on the call to action; outcome is the
-// recommendation on screen, if any.
-func reportCTA(cta, outcome string) {
-	Events.Record(event.CTAClicked, event.Data{CTA: cta, Outcome: event.Outcome(outcome)}) // no outcome: none on screen
-	Loader.Post(msgCTA, map[string]any{"cta": cta, "outcome": outcome})
 }
 
 func (q *quiz) tell(outcome string) {
@@ -151,7 +133,7 @@ func (q *quiz) tell(outcome string) {
 
 // focus moves the focus to element id once the new step is rendered, and
 // shows the answer already given to the question on screen, if any.
-func (q *quiz) focus(_ app.Context, id string) {
+func (q *quiz) focus(id string) {
 	if !q.mounted {
 		return // on the server, and in unit tests
 	}
@@ -165,12 +147,14 @@ func (q *quiz) focus(_ app.Context, id string) {
 
 // syncRadios checks the radio of the answer given to the question on
 // screen and clears the others: go-app reuses the inputs from one question
-// to the next, and their checked state is the browser's, not an attribute.
+// to the next, and their checked state is the browser's once the visitor
+// has touched them, not the attribute's.
 func (q *quiz) syncRadios() {
-	if !q.started || q.step >= len(q.questions()) {
-		return
+	v := q.IVisit
+	chosen := ""
+	if v.Step < len(v.Answers) {
+		chosen = v.Answers[v.Step]
 	}
-	chosen := q.answers[q.questions()[q.step].ID]
 	radios := app.Window().Get("document").Call("querySelectorAll", ".ff-options input")
 	for i := 0; i < radios.Length(); i++ {
 		r := radios.Index(i)
@@ -179,87 +163,82 @@ func (q *quiz) syncRadios() {
 }
 
 func (q *quiz) Render() app.UI {
-	var body app.UI
-	switch {
-	case !q.started:
-		body = q.renderIntro()
-	case q.showingResult():
-		body = q.renderResult()
-	default:
-		body = q.renderQuestion()
+	body := q.renderQuestion
+	if q.IVisit.ShowsResult(q.IWidget) {
+		body = q.renderResult
 	}
 	return h(n{tag: "section", class: "ff-fit", attrs: fitLabelled},
 		h(n{tag: "h2", id: fitHeadingID, text: q.IWidget.Fit.Heading}),
-		body,
+		body(),
 	)
 }
 
-// renderIntro shows the intro and the start button. The prerendered page
-// and the client's first render show the button disabled, labelled
-// "Loading…": a click before the wasm has taken over would otherwise be
-// lost, since the client replaces the prerendered page rather than
-// hydrating it. Once the client has mounted (IReady) the button works.
-func (q *quiz) renderIntro() app.UI {
-	w := q.IWidget
-	start := h(n{tag: "button", class: "ff-button ff-primary", text: w.UI.Loading,
-		attrs: disabledButton})
-	if q.IReady {
-		start = button("ff-button ff-primary", w.UI.Start, q.start)
+// hidden is a hidden form field.
+func hidden(name, value string) app.UI {
+	return h(n{tag: "input", attrs: []string{"type", "hidden", "name", name, "value", value}})
+}
+
+// submit is a button that submits its form with do: value. A submit that
+// needs no answer skips the form's checks.
+func submit(class, label, value string, noValidate bool) app.UI {
+	attrs := []string{"type", "submit", "name", fieldDo, "value", value}
+	if noValidate {
+		attrs = append(attrs, "formnovalidate", "true")
 	}
-	var intro app.UI
-	if w.Fit.Intro != "" {
-		intro = h(n{tag: "p", text: w.Fit.Intro})
-	}
-	return h(n{tag: "div", class: "ff-intro"}, intro, h(n{tag: "div", class: "ff-actions"}, start))
+	return h(n{tag: "button", class: class, text: label, attrs: attrs})
 }
 
 func (q *quiz) renderQuestion() app.UI {
-	w := q.IWidget
+	w, v := q.IWidget, q.IVisit
 	qs := q.questions()
-	qu := qs[q.step]
-	_, answered := q.answers[qu.ID]
-
+	qu := qs[v.Step]
+	chosen := q.chosen
+	if chosen == "" && v.Step < len(v.Answers) {
+		chosen = v.Answers[v.Step]
+	}
 	options := make([]app.UI, len(qu.Options))
 	for i, o := range qu.Options {
 		id := "ff-q-" + qu.ID + "-" + o.ID
-		// No checked attribute: the radios keep their own state while the
-		// visitor chooses (a re-render racing the arrow keys would undo a
-		// choice), and syncRadios sets it when the question changes.
+		attrs := append([]string{"type", "radio", "name", fieldOption, "value", o.ID}, required...)
+		if o.ID == chosen {
+			attrs = append(attrs, "checked", "true") // never "false": see n
+		}
 		options[i] = h(n{tag: "label", class: "ff-option", attrs: []string{"for", id}},
-			// app.Elem rather than ElemSelfClosing saves a type in
-			// app.wasm; questions render only in the browser, which
-			// creates the element from its tag alone.
-			h(n{tag: "input", id: id, attrs: []string{"type", "radio", "name", "ff-q-" + qu.ID, "value", o.ID},
-				on: "change", handler: q.onChoose}),
+			h(n{tag: "input", id: id, attrs: attrs}),
 			h(n{tag: "span", text: o.Label}),
 		)
 	}
-	var help app.UI
+	var help, intro, back, restart app.UI
 	var fsAttrs []string
 	if qu.Help != "" {
 		help = h(n{tag: "p", class: "ff-help", id: "ff-q-help", text: qu.Help})
 		fsAttrs = helpDescribed
 	}
+	if v.Step == 0 && w.Fit.Intro != "" {
+		intro = h(n{tag: "p", class: "ff-intro", text: w.Fit.Intro})
+	}
 	nextLabel := w.UI.Next
-	if q.step == len(qs)-1 {
+	if v.Step == len(qs)-1 {
 		nextLabel = w.UI.ShowResult
 	}
-	var back, restart app.UI
-	var onNext app.EventHandler
-	if q.step > 0 {
-		back = button("ff-button", w.UI.Back, q.back)
+	if v.Step > 0 {
+		back = submit("ff-button", w.UI.Back, doBack, true)
 	}
-	if answered {
-		onNext = q.next
+	if len(v.Answers) > 0 {
+		restart = submit("ff-button ff-quiet", w.UI.Restart, doRestart, true)
 	}
-	if q.step > 0 || len(q.answers) > 0 {
-		restart = button("ff-button ff-quiet", w.UI.Restart, q.restart)
-	}
-	progress := fill(w.UI.Progress, "n", strconv.Itoa(q.step+1), "total", strconv.Itoa(len(qs)))
-	return h(n{tag: "div", class: "ff-step"},
+	progress := fill(w.UI.Progress, "n", strconv.Itoa(v.Step+1), "total", strconv.Itoa(len(qs)))
+	// A native form: it posts to the page's own URL, which carries the
+	// visit, with the view id for a first page whose URL has none. Next
+	// comes first: pressing Enter in a form presses its first submit
+	// button, and Enter on an answer means "next", never "back".
+	return h(n{tag: "form", class: "ff-step", id: quizFormID, attrs: postForm, on: "submit", handler: q.onSubmit},
+		hidden(fieldView, v.View),
+		hidden(fieldConsent, ""),
+		intro,
 		h(n{tag: "div", class: "ff-progress"},
 			h(n{tag: "p", id: "ff-progress-label", text: progress}),
-			h(n{tag: "progress", attrs: []string{"max", strconv.Itoa(len(qs)), "value", strconv.Itoa(q.step + 1), "aria-labelledby", "ff-progress-label"}}),
+			h(n{tag: "progress", attrs: []string{"max", strconv.Itoa(len(qs)), "value", strconv.Itoa(v.Step + 1), "aria-labelledby", "ff-progress-label"}}),
 		),
 		h(n{tag: "fieldset", class: "ff-question", attrs: fsAttrs},
 			h(n{tag: "legend"}, h(n{tag: "h3", id: questionHeadingID, text: qu.Prompt, attrs: focusable})),
@@ -267,17 +246,22 @@ func (q *quiz) renderQuestion() app.UI {
 			h(n{tag: "div", class: "ff-options"}, options...),
 		),
 		q.renderLean(),
-		h(n{tag: "div", class: "ff-actions"}, back, button("ff-button ff-primary", nextLabel, onNext), restart),
+		h(n{tag: "div", class: "ff-actions"}, submit("ff-button ff-primary", nextLabel, doNext, false), back, restart),
 	)
 }
 
-// renderLean shows the provisional lean of the answers so far.
+// renderLean shows the provisional lean of the answers before the question
+// on screen.
 func (q *quiz) renderLean() app.UI {
-	w := q.IWidget
-	if len(q.answers) == 0 {
+	w, v := q.IWidget, q.IVisit
+	if v.Step == 0 {
 		return nil
 	}
-	rec := fit.Score(w, q.answers)
+	given := fit.Answers{}
+	for i, o := range v.Answers[:v.Step] {
+		given[w.Fit.Questions[i].ID] = o
+	}
+	rec := fit.Score(w, given)
 	if !rec.Provisional || rec.Answered == 0 {
 		return nil
 	}
@@ -293,7 +277,7 @@ const maxDrivers = 3
 
 func (q *quiz) renderResult() app.UI {
 	w := q.IWidget
-	rec := fit.Score(w, q.answers)
+	rec := fit.Score(w, q.IVisit.AnswerMap(w))
 	res, _ := w.Result(rec.Outcome)
 	drivers := rec.Drivers
 	if len(drivers) > maxDrivers {
@@ -322,24 +306,27 @@ func (q *quiz) renderResult() app.UI {
 		h(n{tag: "h4", text: w.UI.FlipHeading}),
 		h(n{tag: "p", text: flipText(w, rec.Flip)}),
 		pitfalls,
-		ctaLink(w, q.onCTA),
-		h(n{tag: "div", class: "ff-actions"},
-			button("ff-button", w.UI.Back, q.back),
-			button("ff-button ff-quiet", w.UI.Restart, q.restart),
+		ctaLink(w, q.ICTA, q.IOnCTA),
+		h(n{tag: "form", class: "ff-actions", attrs: postForm, on: "submit", handler: q.onSubmit},
+			hidden(fieldView, q.IVisit.View),
+			hidden(fieldConsent, ""),
+			submit("ff-button", w.UI.Back, doBack, true),
+			submit("ff-button ff-quiet", w.UI.Restart, doRestart, true),
 		),
 	)
 }
 
 // ctaLink is the call to action: a new tab (the only kind of link go-app's
 // click handler lets through from inside the widget), without the opener.
-// Its URL is the partner's or the content's, attributed by the server.
-func ctaLink(w *content.Widget, onClick app.EventHandler) app.UI {
-	if w.CTA.URL == "" {
+// href is our server's URL for it, which records the click and redirects to
+// the partner's or the content's URL, attributed.
+func ctaLink(w *content.Widget, href string, onClick app.EventHandler) app.UI {
+	if w.CTA.URL == "" || href == "" {
 		return nil
 	}
 	return h(n{tag: "p", class: "ff-cta"},
 		h(n{tag: "a", class: "ff-button ff-primary", on: "click", handler: onClick,
-			attrs: []string{"href", w.CTA.URL, "target", "_blank", "rel", "noopener"}},
+			attrs: []string{"href", href, "target", "_blank", "rel", "noopener"}},
 			h(n{tag: "span", text: w.CTA.Label}),
 			h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
 		),

@@ -3,7 +3,7 @@ package widget
 import (
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
-	"github.com/google/uuid"
+	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -13,21 +13,22 @@ import (
 // client.
 type recording struct {
 	sender  *sender
+	view    string
 	release []func()
 }
 
-// startRecording starts recording for the page with query q showing w.
-// Without a host origin (the page opened on its own, not framed by a
-// partner) there is nothing the server would accept, so nothing is
-// recorded.
-func startRecording(q params, w *content.Widget) *recording {
+// startRecording starts recording for the page with query q showing w, in
+// view (the visit's view id). A page opened on its own, without a host
+// origin (the fallback link, or a shared URL), records as a direct visit of
+// the partner.
+func startRecording(q params, w *content.Widget, view string) *recording {
 	get := q.get
 	_, test := q("test")
 	win := app.Window()
 	ctx := event.Batch{
 		Partner:        get("partner"),
 		Widget:         w.ID,
-		View:           uuid.NewString(), // random per mount: not a person
+		View:           view, // random per mount: not a person
 		Locale:         w.Locale,
 		ContentVersion: w.Version,
 		Page:           event.Page{Origin: get("origin"), Path: get("path")},
@@ -38,11 +39,11 @@ func startRecording(q params, w *content.Widget) *recording {
 		Test: test,
 		Bot:  win.Get("navigator").Get("webdriver").Truthy(),
 	}
-	enabled := ctx.Page.Origin != "" && (get("consent") != "required" || hostConsent())
-	r := &recording{sender: newSender(newBrowserTransport(), ctx, enabled)}
 	if ctx.Page.Origin == "" {
-		return r
+		ctx.Page.Path = "" // a path without its origin means nothing
 	}
+	enabled := get("consent") != "required" || hostConsent()
+	r := &recording{sender: newSender(newBrowserTransport(), ctx, enabled), view: view}
 	r.listen(win, "pagehide", func(app.Value) { r.sender.FlushBeacon() })
 	doc := win.Get("document")
 	r.listen(doc, "visibilitychange", func(app.Value) {
@@ -63,7 +64,7 @@ func startRecording(q params, w *content.Widget) *recording {
 			r.sender.SetPath(p.String())
 		}
 	})
-	r.sender.Record(event.WidgetLoaded, event.Data{})
+	r.Record(fit.Happened{Type: event.WidgetLoaded})
 	return r
 }
 
@@ -79,9 +80,11 @@ func validHostPath(p string) bool {
 	return len(p) > 0 && len(p) <= event.MaxPathBytes && p[0] == '/'
 }
 
-// Record implements Recorder: it queues the event. The server validates it
-// again.
-func (r *recording) Record(t event.Type, d event.Data) { r.sender.Record(t, d) }
+// Record implements Recorder: it queues the event with the id the view
+// gives it. The server validates it again.
+func (r *recording) Record(h fit.Happened) {
+	r.sender.Record(event.DerivedID(r.view, h.Type, h.N), h.Type, h.Data)
+}
 
 // Stop removes the browser hooks and hands what is queued to beacons.
 func (r *recording) Stop() {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/widget/event"
-	"github.com/google/uuid"
 )
 
 // Sending limits. A batch leaves when it has batchEvents events or has
@@ -83,21 +82,18 @@ func (s *sender) SetPath(path string) {
 	s.mu.Unlock()
 }
 
-// Record queues one event; it never blocks on the network.
-func (s *sender) Record(t event.Type, d event.Data) {
+// Record queues one event with id; it never blocks on the network. An
+// event without an id (a view id that is not a UUIDv7) is dropped: the
+// server would refuse its whole batch.
+func (s *sender) Record(id string, t event.Type, d event.Data) {
 	s.mu.Lock()
 	// The sender unlocks by hand rather than with defer: nothing here
 	// panics, and each deferred call is a wrapper function in app.wasm.
-	if !s.enabled {
+	if !s.enabled || id == "" {
 		s.mu.Unlock()
 		return
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		s.mu.Unlock()
-		return // no randomness: nothing sensible to send
-	}
-	s.queue = append(s.queue, event.Event{ID: id.String(), Type: t, At: s.now().UTC(), Data: d})
+	s.queue = append(s.queue, event.Event{ID: id, Type: t, At: s.now().UTC(), Data: d})
 	if over := len(s.queue) - queueEvents; over > 0 {
 		s.queue = append(s.queue[:0], s.queue[over:]...)
 		s.Dropped += over

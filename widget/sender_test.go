@@ -8,6 +8,7 @@ import (
 
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 // recordingTransport answers posts from a script of statuses and keeps
@@ -98,14 +99,14 @@ func waitIdle(t *testing.T, s *sender) {
 
 func TestSenderBatchesByCountAndTime(t *testing.T) {
 	s, tr, c := newTestSender()
-	s.Record(event.QuizStarted, event.Data{})
+	s.Record(newID(), event.QuizStarted, event.Data{})
 	if d := c.fire(); d != batchDelay {
 		t.Fatalf("first event scheduled a flush in %v, want %v", d, batchDelay)
 	}
 	<-tr.posted
 	waitIdle(t, s)
 	for range batchEvents {
-		s.Record(event.FAQOpened, event.Data{FAQ: "x"})
+		s.Record(newID(), event.FAQOpened, event.Data{FAQ: "x"})
 	}
 	<-tr.posted // the 20th event sends at once, without waiting for the timer
 	waitIdle(t, s)
@@ -139,7 +140,7 @@ func lens(bs []event.Batch) []int {
 func TestSenderRetriesWithBackoffAndRetryAfter(t *testing.T) {
 	s, tr, c := newTestSender(503, 0, 429, 202)
 	tr.retry = 0
-	s.Record(event.QuizStarted, event.Data{})
+	s.Record(newID(), event.QuizStarted, event.Data{})
 	var waits []time.Duration
 	c.fire() // the batch delay
 	for range 4 {
@@ -178,7 +179,7 @@ func TestSenderRetriesWithBackoffAndRetryAfter(t *testing.T) {
 func TestSenderHonoursRetryAfterAndDropsRefusedBatches(t *testing.T) {
 	s, tr, c := newTestSender(429)
 	tr.retry = 30
-	s.Record(event.QuizStarted, event.Data{})
+	s.Record(newID(), event.QuizStarted, event.Data{})
 	c.fire()
 	<-tr.posted
 	waitIdle(t, s)
@@ -189,7 +190,7 @@ func TestSenderHonoursRetryAfterAndDropsRefusedBatches(t *testing.T) {
 	waitIdle(t, s)
 
 	s2, tr2, c2 := newTestSender(400)
-	s2.Record(event.QuizStarted, event.Data{})
+	s2.Record(newID(), event.QuizStarted, event.Data{})
 	c2.fire()
 	<-tr2.posted
 	waitIdle(t, s2)
@@ -204,7 +205,7 @@ func TestSenderQueueIsBoundedAndConsentDrops(t *testing.T) {
 	s.inFlight = true // the network is down: nothing leaves
 	s.mu.Unlock()
 	for range queueEvents + 15 {
-		s.Record(event.FAQOpened, event.Data{FAQ: "x"})
+		s.Record(newID(), event.FAQOpened, event.Data{FAQ: "x"})
 	}
 	s.mu.Lock()
 	if len(s.queue) != queueEvents || s.Dropped != 15 {
@@ -214,9 +215,9 @@ func TestSenderQueueIsBoundedAndConsentDrops(t *testing.T) {
 
 	off, tr, c := newTestSender()
 	off.SetEnabled(false)
-	off.Record(event.QuizStarted, event.Data{})
+	off.Record(newID(), event.QuizStarted, event.Data{})
 	off.SetEnabled(true)
-	off.Record(event.QuizRestarted, event.Data{})
+	off.Record(newID(), event.QuizRestarted, event.Data{})
 	c.fire()
 	<-tr.posted
 	waitIdle(t, off)
@@ -234,7 +235,7 @@ func TestSenderQueueIsBoundedAndConsentDrops(t *testing.T) {
 func TestSenderBeaconsEverythingQueued(t *testing.T) {
 	s, tr, _ := newTestSender()
 	for range 120 {
-		s.Record(event.FAQOpened, event.Data{FAQ: "x"})
+		s.Record(newID(), event.FAQOpened, event.Data{FAQ: "x"})
 	}
 	// Three posts may be under way; the beacon sends every queued event,
 	// in batches the server accepts.
@@ -265,3 +266,6 @@ func TestSenderBeaconsEverythingQueued(t *testing.T) {
 		t.Errorf("%d distinct events delivered (%d by beacon), want 120", len(ids), total)
 	}
 }
+
+// newID is a fresh event id, as the recording derives them.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

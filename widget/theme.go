@@ -19,9 +19,9 @@ type theme struct {
 // ignored, never echoed: the server validates them already, and the client
 // checks again because the values reach the page's styles.
 func themeFromQuery(q params) theme {
-	t := theme{Scheme: "auto"}
+	t := theme{Scheme: "light"}
 	switch s := q.get("theme"); s {
-	case "light", "dark":
+	case "light", "dark", "auto":
 		t.Scheme = s
 	}
 	if a, ok := parseAccent(q.get("accent")); ok {

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 package widget
 
 import (
@@ -14,14 +16,15 @@ func TestThemeFromQuery(t *testing.T) {
 		query string
 		want  theme
 	}{
-		{"", theme{Scheme: "auto"}},
+		{"", theme{Scheme: "light"}},
 		{"theme=dark", theme{Scheme: "dark"}},
+		{"theme=auto", theme{Scheme: "auto"}},
 		{"theme=light&accent=%23FC0", theme{Scheme: "light", Accent: "#ffcc00", OnAccent: "#000000"}},
-		{"accent=%231f4e79", theme{Scheme: "auto", Accent: "#1f4e79", OnAccent: "#ffffff"}},
-		{"theme=purple&accent=red", theme{Scheme: "auto"}},
-		{"accent=%23abcd", theme{Scheme: "auto"}},
-		{"accent=%22%3E%3Cscript%3E", theme{Scheme: "auto"}},
-		{"accent=%23ggg", theme{Scheme: "auto"}},
+		{"accent=%231f4e79", theme{Scheme: "light", Accent: "#1f4e79", OnAccent: "#ffffff"}},
+		{"theme=purple&accent=red", theme{Scheme: "light"}},
+		{"accent=%23abcd", theme{Scheme: "light"}},
+		{"accent=%22%3E%3Cscript%3E", theme{Scheme: "light"}},
+		{"accent=%23ggg", theme{Scheme: "light"}},
 	} {
 		q, _ := url.ParseQuery(tc.query)
 		if diff := cmp.Diff(tc.want, themeFromQuery(urlParams(q))); diff != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
+	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/google/go-cmp/cmp"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -18,13 +19,14 @@ type entry struct {
 	Type  string
 	Event event.Data     // an event's data
 	Data  map[string]any // a message's detail
+	N     int            // an event's n (see event.DerivedID)
 }
 
 // observer stands in for the event sender and the loader.
 type observer struct{ got []entry }
 
-func (o *observer) Record(t event.Type, d event.Data) {
-	o.got = append(o.got, entry{Kind: "event", Type: string(t), Event: d})
+func (o *observer) Record(h fit.Happened) {
+	o.got = append(o.got, entry{Kind: "event", Type: string(h.Type), Event: h.Data, N: h.N})
 }
 
 func (o *observer) Post(typ string, detail map[string]any) {
@@ -105,28 +107,33 @@ func lastOptions(w *content.Widget) []string {
 	return ids
 }
 
+// testView is a view id, as a first page's prerender makes one.
+const testView = "0193c5a2-7b1c-7d2e-8f30-112233445566"
+
+func newVisit() *fit.Visit { return &fit.Visit{View: testView, Owners: fit.Ownership{}} }
+
 func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
 	var told []string
-	q := &quiz{IWidget: w, IReady: true, IOnOutcome: func(o string) { told = append(told, o) }}
+	q := &quiz{IWidget: w, IVisit: newVisit(), ICTA: "/w/x/cta", IOnOutcome: func(o string) { told = append(told, o) }}
 	e, h := mount(t, q.Render)
-
-	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
-	if !strings.Contains(rendered(q), "Question 1 of 7") {
-		t.Fatalf("after start:\n%s", rendered(q))
+	if html := rendered(q); !strings.Contains(html, "Question 1 of 7") || !hasElement(html, "form", `id="ff-quiz"`, `method="post"`) {
+		t.Fatalf("the quiz does not open on the first question's form:\n%s", html)
 	}
-	// Changing one's mind before moving on reports only the final answer.
-	act(e, h, func(ctx app.Context) { q.choose(ctx, "it-team") })
-	act(e, h, func(ctx app.Context) { q.choose(ctx, "bogus") }) // ignored
-	if html := rendered(q); !strings.Contains(html, "Provisional: based on 1 of 7 answers.") {
-		t.Errorf("no provisional lean after one answer:\n%s", html)
+	act(e, h, func(app.Context) { q.submit(doNext, "bogus") }) // not an option: nothing happens
+	if len(obs.got) != 0 || q.IVisit.Step != 0 {
+		t.Fatalf("an unknown option moved the quiz: %v, step %d", obs.got, q.IVisit.Step)
 	}
 	for i, option := range lastOptions(w) {
-		act(e, h, func(ctx app.Context) { q.choose(ctx, option) })
-		act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-		if i == 0 && len(obs.events(event.QuestionAnswered)) != 1 {
-			t.Fatalf("after the first Next: %v", obs.got)
+		act(e, h, func(app.Context) { q.submit(doNext, option) })
+		if i == 0 {
+			if diff := cmp.Diff([]string{"quiz_started", "question_answered", "answer"}, kinds(obs)); diff != "" {
+				t.Fatalf("after the first answer (-want +got):\n%s", diff)
+			}
+			if html := rendered(q); !strings.Contains(html, "Question 2 of 7") {
+				t.Fatalf("after the first answer:\n%s", html)
+			}
 		}
 	}
 
@@ -159,79 +166,121 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 		"Fully managed IT looks like the better fit",                                   // the outcome
 		"Without internal IT, co-managed IT has no one to share responsibilities with", // a driver's reason
 		"Poorly defined scope", // the pitfall that applies
-		`target="_blank"`, `rel="noopener"`,
 	} {
 		if !strings.Contains(html, must) {
 			t.Errorf("result lacks %q:\n%s", must, html)
 		}
 	}
+	for _, must := range [][]string{
+		{"a", `href="/w/x/cta"`, `target="_blank"`, `rel="noopener"`},
+		{"button", `type="submit"`, `name="do"`, `value="back"`, `formnovalidate`},
+		{"button", `type="submit"`, `name="do"`, `value="restart"`, `formnovalidate`},
+	} {
+		if !hasElement(html, must[0], must[1:]...) {
+			t.Errorf("result lacks a %s with %q:\n%s", must[0], must[1:], html)
+		}
+	}
 
-	act(e, h, func(ctx app.Context) { q.onCTA(ctx, app.Event{}) })
-	if diff := cmp.Diff([]event.Data{{CTA: "contact", Outcome: event.FullyManaged}}, obs.events(event.CTAClicked)); diff != "" {
-		t.Errorf("cta_clicked (-want +got):\n%s", diff)
+	act(e, h, func(app.Context) { q.submit(doBack, "") })
+	if html := rendered(q); !strings.Contains(html, "Question 7 of 7") || !hasElement(html, "input", `value="`+lastOptions(w)[6]+`"`, "checked") {
+		t.Errorf("Back from the result does not show the last question, answered:\n%s", html)
 	}
-	act(e, h, func(ctx app.Context) { q.back(ctx, app.Event{}) })
-	if !strings.Contains(rendered(q), "Question 7 of 7") {
-		t.Error("Back from the result does not show the last question")
+	// Answering again after Back is the same event: stored once.
+	before := len(obs.events(event.QuestionAnswered))
+	act(e, h, func(app.Context) { q.submit(doNext, w.Fit.Questions[6].Options[0].ID) })
+	if got := obs.got[len(obs.got)-5]; got.Type != "question_answered" || got.N != 6 {
+		t.Errorf("the answer after Back is %v, want question_answered with n 6 (as the first time)", got)
 	}
-	act(e, h, func(ctx app.Context) { q.restart(ctx, app.Event{}) })
-	if n := len(obs.events(event.QuizRestarted)); n != 1 {
-		t.Errorf("%d quiz_restarted, want 1", n)
+	if n := len(obs.events(event.QuestionAnswered)); n != before+1 {
+		t.Errorf("%d question_answered after answering again, want %d", n, before+1)
 	}
-	if diff := cmp.Diff([]string{"fully-managed", "", ""}, told); diff != "" {
+	act(e, h, func(app.Context) { q.submit(doRestart, "") })
+	restarts := 0
+	for _, g := range obs.got {
+		if g.Type == "quiz_restarted" {
+			restarts++
+			if g.N != 1 {
+				t.Errorf("quiz_restarted has n %d, want round 1", g.N)
+			}
+		}
+	}
+	if restarts != 1 {
+		t.Errorf("%d quiz_restarted, want 1", restarts)
+	}
+	if diff := cmp.Diff([]string{"fully-managed", "", "fully-managed", ""}, told); diff != "" {
 		t.Errorf("outcomes told to the page (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(rendered(q), "Question 1 of 7") || q.answers[w.Fit.Questions[0].ID] != "" {
+	if !strings.Contains(rendered(q), "Question 1 of 7") || len(q.IVisit.Answers) != 0 {
 		t.Error("restart does not clear the answers and show the first question")
 	}
-}
-
-func TestQuizNextNeedsAnAnswer(t *testing.T) {
-	obs := observe(t)
-	q := &quiz{IWidget: defaultWidget(t), IReady: true}
-	e, h := mount(t, q.Render)
-	act(e, h, func(ctx app.Context) { q.start(ctx, app.Event{}) })
-	act(e, h, func(ctx app.Context) { q.next(ctx, app.Event{}) })
-	if n := len(obs.events(event.QuestionAnswered)); n != 0 || q.step != 0 {
-		t.Errorf("Next without an answer: %d answers recorded, step %d", n, q.step)
+	act(e, h, func(app.Context) { q.submit(doNext, lastOptions(w)[0]) })
+	if got := obs.got[len(obs.got)-2]; got.Type != "question_answered" || got.N != 1<<8 {
+		t.Errorf("the first answer of round 1 is %v, want question_answered with n %d and no quiz_started", got, 1<<8)
 	}
 }
 
-// TestStartWaitsForTheClient checks the start button is disabled and says
-// it is loading until the client is ready, so an early click is visibly not
-// possible rather than lost.
-func TestStartWaitsForTheClient(t *testing.T) {
+// kinds lists the types of what obs saw, events and messages.
+func kinds(obs *observer) []string {
+	var out []string
+	for _, g := range obs.got {
+		out = append(out, g.Type)
+	}
+	return out
+}
+
+// TestQuizFormsWorkWithoutTheClient checks each step is a native form that
+// a browser can submit on its own: method post, the view id, radios that
+// are required and enabled, and Next as the first submit button (the one
+// Enter presses).
+func TestQuizFormsWorkWithoutTheClient(t *testing.T) {
 	w := defaultWidget(t)
-	// section > [h2, div.ff-intro > [p, div.ff-actions > [button]]]
-	path := []int{0, 1, 1, 0}
-	q := &quiz{IWidget: w}
-	_, h := mount(t, q.Render)
-	loading := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").Attr("disabled", true)
-	if err := app.Match(loading, h, path...); err != nil {
-		t.Errorf("before the client is ready: %v\n%s", err, rendered(q))
+	q := &quiz{IWidget: w, IVisit: newVisit()}
+	q.IVisit.Answers, q.IVisit.Step = lastOptions(w)[:2], 1
+	_, _ = mount(t, q.Render)
+	html := rendered(q)
+	for _, must := range [][]string{
+		{"form", `id="ff-quiz"`, `method="post"`},
+		{"input", `type="hidden"`, `name="v"`, `value="` + testView + `"`},
+		{"input", `type="radio"`, `name="option"`, `value="` + lastOptions(w)[1] + `"`, "required", "checked"},
+		{"input", `type="radio"`, `name="option"`, `value="` + w.Fit.Questions[1].Options[0].ID + `"`, "required"},
+	} {
+		if !hasElement(html, must[0], must[1:]...) {
+			t.Errorf("question lacks a %s with %q:\n%s", must[0], must[1:], html)
+		}
 	}
-	if err := app.Match(app.Text(w.UI.Loading), h, append(path, 0)...); err != nil {
-		t.Errorf("before the client is ready: %v", err)
+	if strings.Contains(html, "disabled") {
+		t.Errorf("a control is disabled before the client:\n%s", html)
 	}
+	buttons := regexp.MustCompile(`<button[^>]*>`).FindAllString(html, -1)
+	if len(buttons) == 0 || !strings.Contains(buttons[0], `value="next"`) || !strings.Contains(buttons[0], `type="submit"`) {
+		t.Errorf("Next is not the form's first submit button: %q", buttons)
+	}
+}
 
-	q = &quiz{IWidget: w, IReady: true}
-	_, h = mount(t, q.Render)
-	start := app.Elem("button").Attr("type", "button").Class("ff-button ff-primary").On("click", q.start)
-	if err := app.Match(start, h, path...); err != nil {
-		t.Errorf("once the client is ready: %v\n%s", err, rendered(q))
+// hasElement reports whether html has a start tag of tag with every one of
+// attrs (go-app writes attributes in no fixed order).
+func hasElement(html, tag string, attrs ...string) bool {
+	for _, el := range regexp.MustCompile(`<`+tag+`\s[^>]*>`).FindAllString(html, -1) {
+		all := true
+		for _, a := range attrs {
+			if !regexp.MustCompile(`\s` + regexp.QuoteMeta(a) + `[\s>]`).MatchString(el) {
+				all = false
+			}
+		}
+		if all {
+			return true
+		}
 	}
-	if err := app.Match(app.Text(w.UI.Start), h, append(path, 0)...); err != nil {
-		t.Errorf("once the client is ready: %v", err)
-	}
+	return false
 }
 
 func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	obs := observe(t)
 	w := defaultWidget(t)
-	ws := &worksheet{IWidget: w, IReady: true}
+	ws := &worksheet{IWidget: w, IVisit: newVisit()}
 	e, h := mount(t, ws.Render)
-	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) {
-		t.Errorf("an undecided worksheet does not warn:\n%s", html)
+	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) || !strings.Contains(html, `name="ws-patching"`) {
+		t.Errorf("an undecided worksheet does not warn, or has no named selects:\n%s", html)
 	}
 	owners := []content.Owner{content.OwnerShared, content.OwnerMSP, content.OwnerMSP, content.OwnerInternal}
 	for i, r := range w.Worksheet.Responsibilities {
@@ -239,10 +288,10 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 		if r.ID == "documentation" {
 			o = content.OwnerUndecided
 		}
-		act(e, h, func(ctx app.Context) { ws.set(ctx, r.ID, o) })
+		act(e, h, func(app.Context) { ws.set(r.ID, o) })
 	}
-	act(e, h, func(ctx app.Context) { ws.set(ctx, "no-such-thing", content.OwnerMSP) })
-	act(e, h, func(ctx app.Context) { ws.set(ctx, "patching", content.Owner("bogus")) })
+	act(e, h, func(app.Context) { ws.set("no-such-thing", content.OwnerMSP) })
+	act(e, h, func(app.Context) { ws.set("patching", content.Owner("bogus")) })
 	want := []event.Data{{Shared: []string{"patching"}, Undecided: []string{"documentation"}}}
 	if diff := cmp.Diff(want, obs.events(event.WorksheetCompleted)); diff != "" {
 		t.Errorf("worksheet_completed (-want +got):\n%s", diff)
@@ -251,7 +300,7 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	if strings.Count(html, "ff-ws-row ff-risk") != 1 || !strings.Contains(html, w.Worksheet.Warning) {
 		t.Errorf("shared patching is not flagged alone:\n%s", html)
 	}
-	act(e, h, func(ctx app.Context) { ws.set(ctx, "patching", content.OwnerMSP) })
+	act(e, h, func(app.Context) { ws.set("patching", content.OwnerMSP) })
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Clear) || strings.Contains(html, "ff-risk") {
 		t.Errorf("with one owner each, the worksheet still warns:\n%s", html)
 	}
@@ -271,10 +320,18 @@ func TestPagePrerender(t *testing.T) {
 	p := NewPage().(*page)
 	mount(t, func() app.UI { return p })
 	html := app.HTMLString(p)
-	for _, must := range []string{`class="ff ff-theme-auto"`, `lang="en"`, "<table", `scope="col"`, "<details", "<select"} {
+	for _, must := range []string{`class="ff ff-theme-light"`, `lang="en"`, "<table", `scope="col"`, "<details", "<select"} {
 		if !strings.Contains(html, must) {
 			t.Errorf("page lacks %s", must)
 		}
+	}
+	if !hasElement(html, "form", `id="ff-quiz"`, `method="post"`) {
+		t.Errorf("page lacks the first question's form:\n%s", html)
+	}
+	if m := regexp.MustCompile(`href="/w/co-managed-vs-fully-managed/cta\?&v=([0-9a-f-]+)&r=0&s=0&a="`).FindStringSubmatch(html); m == nil || !event.ValidUUIDv7(m[1]) {
+		t.Errorf("page lacks the CTA through the server with a new view id:\n%s", html)
+	} else if !hasElement(html, "input", `name="v"`, `value="`+m[1]+`"`) {
+		t.Errorf("the forms do not carry the view id %s", m[1])
 	}
 	for _, never := range []string{"style=", `="false"`, "ff-rec"} {
 		if strings.Contains(html, never) {
@@ -310,7 +367,7 @@ func TestComparisonHighlightsTheRecommendedColumn(t *testing.T) {
 
 func TestFAQOpenedOncePerOpening(t *testing.T) {
 	obs := observe(t)
-	p := &page{faqOpen: map[string]bool{}}
+	p := &page{faqOpen: map[string]bool{}, widget: defaultWidget(t)}
 	for _, step := range []struct {
 		id   string
 		open bool
@@ -324,6 +381,15 @@ func TestFAQOpenedOncePerOpening(t *testing.T) {
 		p.faqToggled(step.id, step.open)
 	}
 	want := []event.Data{{FAQ: "small-business"}, {FAQ: "small-business"}, {FAQ: "m365-and-security"}}
+	// The same entry's openings share an id (n is its place): stored once a
+	// view.
+	var ns []int
+	for _, g := range obs.got {
+		ns = append(ns, g.N)
+	}
+	if diff := cmp.Diff([]int{1, 1, 0}, ns); diff != "" {
+		t.Errorf("faq_opened n (-want +got):\n%s", diff)
+	}
 	if diff := cmp.Diff(want, obs.events(event.FAQOpened)); diff != "" {
 		t.Errorf("faq_opened (-want +got):\n%s", diff)
 	}

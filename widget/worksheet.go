@@ -2,53 +2,52 @@ package widget
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/ehforge/forgefit/widget/content"
-	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// The outcomes of "Copy as text".
-const (
-	copyNone = iota
-	copyDone
-	copyRefused // the clipboard was refused: the text is shown to copy by hand
-)
-
 // worksheet is the ownership worksheet: who owns each responsibility, with
-// the dangerous pattern (critical ones shared or undecided) flagged as it
-// appears, and the whole copyable as plain text. Like quiz, it is a part of
-// the page rather than a component of its own (see quiz).
+// the dangerous pattern (critical ones shared or undecided) flagged, and
+// the whole copyable as plain text. Like quiz, it is a part of the page
+// rather than a component of its own (see quiz), and a native form: posted
+// to the server it checks the worksheet and records it as completed; once
+// the wasm has taken over, it flags rows as they change and copies to the
+// clipboard.
 type worksheet struct {
 	IWidget *content.Widget
-	IReady  bool
+	IVisit  *fit.Visit
 
-	owners   fit.Ownership
 	touched  map[string]bool // responsibilities the visitor set
 	reported bool            // worksheet_completed was recorded
-	copied   int
-	pending  []app.Func // clipboard promise callbacks not yet called
+	copied   bool            // "Copied" shows
+	pending  []app.Func      // clipboard promise callbacks not yet called
 }
+
+// fieldOwnerPrefix starts the name of a responsibility's select: the rest
+// is the responsibility's id.
+const fieldOwnerPrefix = "ws-"
+
+// worksheetHeadingID is where the focus lands after a native post of the
+// worksheet (see frame.js).
+const worksheetHeadingID = "ff-ws-heading"
 
 func selectID(resp string) string { return "ff-ws-" + resp }
 
 // readPrerendered keeps what the visitor chose in the prerendered page
-// before the client took over: the selects work without wasm, and the
-// client's first render replaces them, so the page has their values read
-// back before it.
+// before the client took over: the client's first render replaces the
+// selects, so their values are read back before it.
 func (ws *worksheet) readPrerendered() {
-	ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
-	if app.IsServer || ws.IWidget == nil {
-		return
-	}
+	ws.touched = map[string]bool{}
 	for _, r := range ws.IWidget.Worksheet.Responsibilities {
 		el := app.Window().GetElementByID(selectID(r.ID))
 		if !el.Truthy() {
 			continue
 		}
 		if o := content.Owner(el.Get("value").String()); o.Valid() && o != content.OwnerUndecided {
-			ws.owners[r.ID] = o
+			ws.IVisit.Owners[r.ID] = o
 			ws.touched[r.ID] = true
 		}
 	}
@@ -63,16 +62,16 @@ func (ws *worksheet) releasePending() {
 }
 
 // set records that responsibility resp is owned by o.
-func (ws *worksheet) set(ctx app.Context, resp string, o content.Owner) {
+func (ws *worksheet) set(resp string, o content.Owner) {
 	if _, ok := ws.IWidget.Responsibility(resp); !ok || !o.Valid() {
 		return
 	}
-	if ws.owners == nil { // not read from a prerendered page
-		ws.owners, ws.touched = fit.Ownership{}, map[string]bool{}
+	if ws.touched == nil {
+		ws.touched = map[string]bool{}
 	}
-	ws.owners[resp] = o
+	ws.IVisit.Owners[resp] = o
 	ws.touched[resp] = true
-	ws.copied = copyNone
+	ws.copied = false
 	if len(ws.touched) == len(ws.IWidget.Worksheet.Responsibilities) {
 		ws.report()
 	}
@@ -80,55 +79,58 @@ func (ws *worksheet) set(ctx app.Context, resp string, o content.Owner) {
 
 func (ws *worksheet) onSet(ctx app.Context, e app.Event) {
 	src := ctx.JSSrc()
-	ws.set(ctx, src.Get("dataset").Get("responsibility").String(), content.Owner(src.Get("value").String()))
+	ws.set(strings.TrimPrefix(src.Get("name").String(), fieldOwnerPrefix), content.Owner(src.Get("value").String()))
+}
+
+// onSubmit handles the worksheet's buttons in place once the wasm has
+// taken over: "check" records the worksheet, "copy" copies it too.
+func (ws *worksheet) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	ws.report()
+	if e.Get("submitter").Get("value").String() == doCopy {
+		ws.copy(ctx)
+	}
 }
 
 // report records worksheet_completed once per view: when every
-// responsibility has been set, or when the visitor copies the worksheet,
-// whichever comes first.
+// responsibility has been set, or when the visitor checks or copies the
+// worksheet, whichever comes first.
 func (ws *worksheet) report() {
 	if ws.reported {
 		return
 	}
 	ws.reported = true
-	r := fit.AssessOwnership(ws.IWidget.Worksheet, ws.owners)
-	Events.Record(event.WorksheetCompleted, event.Data{Shared: nonNil(r.Shared), Undecided: nonNil(r.Undecided)})
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	Events.Record(ws.IVisit.WorksheetDone(ws.IWidget))
 }
 
 // text is the worksheet as plain text.
-func (ws *worksheet) text() string { return fit.WorksheetText(ws.IWidget, ws.owners) }
+func (ws *worksheet) text() string { return fit.WorksheetText(ws.IWidget, ws.IVisit.Owners) }
 
 // copy writes the worksheet to the clipboard. In a cross-site iframe the
 // browser refuses that unless the host page allows clipboard-write, so a
-// refusal shows the text in a selected text area instead.
-func (ws *worksheet) copy(ctx app.Context, _ app.Event) {
-	ws.report()
+// refusal shows the text in a selected text area instead, as a native post
+// of "copy" does.
+func (ws *worksheet) copy(ctx app.Context) {
 	clip := app.Window().Get("navigator").Get("clipboard")
 	if !clip.Truthy() {
-		ws.copied = copyRefused
+		ws.IVisit.ShowText = true
 		ws.selectFallback(ctx)
 		return
 	}
 	ws.releasePending()
 	var done, failed app.Func
-	settle := func(result int) {
+	settle := func(ok bool) {
 		dispatch(ctx, func(ctx app.Context) {
 			ws.releasePending()
-			ws.copied = result
-			if result == copyRefused {
+			ws.copied = ok
+			if !ok {
+				ws.IVisit.ShowText = true
 				ws.selectFallback(ctx)
 			}
 		})
 	}
-	done = app.FuncOf(func(app.Value, []app.Value) any { settle(copyDone); return nil })
-	failed = app.FuncOf(func(app.Value, []app.Value) any { settle(copyRefused); return nil })
+	done = app.FuncOf(func(app.Value, []app.Value) any { settle(true); return nil })
+	failed = app.FuncOf(func(app.Value, []app.Value) any { settle(false); return nil })
 	ws.pending = []app.Func{done, failed}
 	clip.Call("writeText", ws.text()).Call("then", done, failed)
 }
@@ -145,23 +147,19 @@ func (ws *worksheet) selectFallback(ctx app.Context) {
 }
 
 func (ws *worksheet) Render() app.UI {
-	w := ws.IWidget
+	w, v := ws.IWidget, ws.IVisit
 	sheet := w.Worksheet
-	report := fit.AssessOwnership(sheet, ws.owners)
+	report := fit.AssessOwnership(sheet, v.Owners)
 	status, statusClass := sheet.Clear, "ff-ws-status ff-ok"
 	if len(report.AtRisk) > 0 {
 		status, statusClass = sheet.Warning, "ff-ws-status ff-warn"
-	}
-	var onCopy app.EventHandler
-	if ws.IReady {
-		onCopy = ws.copy
 	}
 	rows := make([]app.UI, len(sheet.Responsibilities))
 	for i, r := range sheet.Responsibilities {
 		rows[i] = ws.renderRow(r, slices.Contains(report.AtRisk, r.ID))
 	}
 	var fallback, intro app.UI
-	if ws.copied == copyRefused {
+	if v.ShowText {
 		fallback = h(n{tag: "div", class: "ff-ws-fallback"},
 			h(n{tag: "label", text: sheet.Heading, attrs: forWorksheetText}),
 			h(n{tag: "textarea", id: "ff-ws-text", text: ws.text(), attrs: worksheetTextArea}),
@@ -172,8 +170,14 @@ func (ws *worksheet) Render() app.UI {
 	if sheet.Intro != "" && !slices.Contains(w.NextSteps.Paragraphs, sheet.Intro) {
 		intro = h(n{tag: "p", text: sheet.Intro})
 	}
-	return h(n{tag: "div", class: "ff-worksheet"},
-		h(n{tag: "h3", text: sheet.Heading}),
+	copied := ""
+	if ws.copied {
+		copied = w.UI.Copied
+	}
+	return h(n{tag: "form", class: "ff-worksheet", attrs: postForm, on: "submit", handler: ws.onSubmit},
+		hidden(fieldView, v.View),
+		hidden(fieldConsent, ""),
+		h(n{tag: "h3", id: worksheetHeadingID, text: sheet.Heading, attrs: focusable}),
 		intro,
 		h(n{tag: "div", class: "ff-ws-head"},
 			h(n{tag: "span", text: sheet.ResponsibilityHeading}),
@@ -182,8 +186,9 @@ func (ws *worksheet) Render() app.UI {
 		h(n{tag: "ul", class: "ff-ws-list"}, rows...),
 		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: statusRole}),
 		h(n{tag: "div", class: "ff-actions"},
-			button("ff-button", w.UI.Copy, onCopy),
-			h(n{tag: "span", class: "ff-copied", text: copiedText(w, ws.copied), attrs: statusRole}),
+			submit("ff-button", w.UI.CheckWorksheet, doWorksheet, false),
+			submit("ff-button", w.UI.Copy, doCopy, false),
+			h(n{tag: "span", class: "ff-copied", text: copied, attrs: statusRole}),
 		),
 		fallback,
 	)
@@ -192,7 +197,7 @@ func (ws *worksheet) Render() app.UI {
 // renderRow is one responsibility and its owner; atRisk flags it.
 func (ws *worksheet) renderRow(r content.Responsibility, atRisk bool) app.UI {
 	labels := ws.IWidget.Worksheet.Owners
-	owner := ws.owners[r.ID]
+	owner := ws.IVisit.Owners[r.ID]
 	if !owner.Valid() {
 		owner = content.OwnerUndecided
 	}
@@ -213,13 +218,6 @@ func (ws *worksheet) renderRow(r content.Responsibility, atRisk bool) app.UI {
 	id := selectID(r.ID)
 	return h(n{tag: "li", class: class},
 		h(n{tag: "label", attrs: []string{"for", id}, text: r.Label}),
-		h(n{tag: "select", id: id, attrs: []string{"data-responsibility", r.ID}, on: "change", handler: ws.onSet}, options...),
+		h(n{tag: "select", id: id, attrs: []string{"name", fieldOwnerPrefix + r.ID}, on: "change", handler: ws.onSet}, options...),
 	)
-}
-
-func copiedText(w *content.Widget, state int) string {
-	if state == copyDone {
-		return w.UI.Copied
-	}
-	return ""
 }

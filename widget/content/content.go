@@ -276,8 +276,10 @@ type UI struct {
 	NoFlip   string `json:"no_flip"`
 	Pitfalls string `json:"pitfalls"` // heading over the pitfalls that apply
 
-	Copy   string `json:"copy"`
-	Copied string `json:"copied"`
+	// CheckWorksheet checks the worksheet as filled in (and records it).
+	CheckWorksheet string `json:"check_worksheet"`
+	Copy           string `json:"copy"`
+	Copied         string `json:"copied"`
 	// NewTab tells screen reader users that a link opens a new tab.
 	NewTab string `json:"new_tab"`
 }

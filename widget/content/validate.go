@@ -290,6 +290,7 @@ func (p *problems) ui(u UI) {
 		{"flip", u.Flip},
 		{"no_flip", u.NoFlip},
 		{"pitfalls", u.Pitfalls},
+		{"check_worksheet", u.CheckWorksheet},
 		{"copy", u.Copy},
 		{"copied", u.Copied},
 		{"new_tab", u.NewTab},

@@ -1,4 +1,4 @@
-package widget
+package content
 
 import (
 	"testing"

@@ -1,10 +1,8 @@
-package widget
+package content
 
 import (
 	"net/url"
 	"strings"
-
-	"github.com/ehforge/forgefit/widget/content"
 )
 
 // AttributedCTA returns the call-to-action URL with the client's CRM attribution
@@ -12,16 +10,15 @@ import (
 // utm_campaign={partner}. The URL's own query is kept, except that these
 // three are ours. It returns "" if raw is not an absolute http(s) URL.
 //
-// The server applies it when it looks up the content for a page (see
-// Source), so the data island carries the final URL and the wasm needs no
-// URL building.
+// The server applies it when it looks up the content for a partner, so the
+// data island carries the final URL and the wasm needs no URL building.
 //
 // The result goes into an href attribute, which go-app's prerender quotes
 // with strconv.Quote rather than HTML-escaping: so a double quote, a
 // backslash or an ampersand outside the query (which the HTML parser could
 // read as a character reference) never survives unencoded.
 func AttributedCTA(raw, partner string) string {
-	if content.CheckURL(raw) != nil {
+	if CheckURL(raw) != nil {
 		return ""
 	}
 	u, err := url.Parse(raw)
@@ -31,7 +28,7 @@ func AttributedCTA(raw, partner string) string {
 	q := u.Query()
 	q.Set("utm_source", "forgefit")
 	q.Set("utm_medium", "partner")
-	if content.ValidID(partner) {
+	if ValidID(partner) {
 		q.Set("utm_campaign", partner)
 	} else {
 		q.Del("utm_campaign")
