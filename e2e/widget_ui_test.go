@@ -350,3 +350,50 @@ func TestChoicesBeforeTheClientAreKept(t *testing.T) {
 		t.Error("the FAQ entry opened before the client took over is closed")
 	}
 }
+
+// TestOneTapAQuestion checks the rule for moving on (see public/frame.js):
+// a tap or click on an option moves on at once, a digit key chooses and
+// moves on, and the arrow keys only choose.
+func TestOneTapAQuestion(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 1280, 900)
+	url := p.URL + "/w/co-managed-vs-fully-managed?partner=demo"
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, tookOver, 30*time.Second)
+	progress := `document.getElementById("ff-progress-label").textContent`
+	// A real click (pointer events, not element.click()) on the second option.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`label[for="ff-q-internal-it-one-person"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, progress+` === "Question 2 of 7"`, 5*time.Second)
+	// Arrow keys walk the options and stay on the question.
+	eval[bool](t, ctx, `document.querySelector("input[name=option]").focus(), true`)
+	key(t, ctx, kb.ArrowDown)
+	waitTrue(t, ctx, `document.querySelectorAll("input[name=option]")[1].checked`, 3*time.Second)
+	if got := eval[string](t, ctx, progress); got != "Question 2 of 7" {
+		t.Errorf("an arrow key moved the quiz on to %q", got)
+	}
+	// A digit answers and moves on.
+	key(t, ctx, "3")
+	waitTrue(t, ctx, progress+` === "Question 3 of 7"`, 5*time.Second)
+	// The answers given: the tapped option, then the third by its digit.
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+		return len(answersOf(evs)) == 2
+	})
+	if diff := cmp.Diff([]string{"0:one-person", "1:no"}, answersOf(evs)); diff != "" {
+		t.Errorf("answers stored (-want +got):\n%s", diff)
+	}
+}
+
+// answersOf lists the question_answered events as "index:option".
+func answersOf(evs []server.Event) []string {
+	var out []string
+	for _, e := range evs {
+		if e.Type == event.QuestionAnswered {
+			out = append(out, fmt.Sprintf("%d:%s", *e.Data.Index, e.Data.Option))
+		}
+	}
+	return out
+}

@@ -88,6 +88,39 @@
   root.dataset.forgefitReady = "true";
   post("ready", {});
 
+  // One tap a question. An option chosen with a pointer (a tap, a click)
+  // moves on at once, as Next would; so does a digit key (1 chooses the
+  // first option, and so on), a deliberate answer in one press. Arrow keys
+  // and Space only choose, so keyboard users who walk the options are never
+  // moved on by surprise: they press Enter or Next. Both paths submit the
+  // form, which the server takes natively or the wasm handles in place.
+  let tapped = 0;
+  const moveOn = (radio) => {
+    const next = radio.form && radio.form.querySelector("button[value=next]");
+    if (next) {
+      radio.form.requestSubmit(next);
+    }
+  };
+  addEventListener("pointerdown", () => (tapped = Date.now()), true);
+  addEventListener("change", (e) => {
+    if (e.target.name === "option" && Date.now() - tapped < 1000) {
+      moveOn(e.target);
+    }
+  }, true);
+  addEventListener("keydown", (e) => {
+    tapped = 0; // what a key changes was not tapped
+    const form = e.target.closest && e.target.closest("form.ff-step");
+    if (!form || e.altKey || e.ctrlKey || e.metaKey || !/^[1-9]$/.test(e.key)) {
+      return;
+    }
+    const option = form.querySelectorAll("input[name=option]")[e.key - 1];
+    if (option) {
+      e.preventDefault();
+      option.checked = true;
+      moveOn(option);
+    }
+  }, true);
+
   // A step posted natively comes back as a new page whose fragment names
   // where the visitor is (the next question, the result, the worksheet's
   // status): put the focus there, as the wasm does when it changes steps.

@@ -250,11 +250,15 @@ func (q *quiz) renderQuestion() app.UI {
 	)
 }
 
+// leanAfter is how many answers the provisional lean waits for: one answer
+// of seven says little, and a lean that swings at every answer misleads.
+const leanAfter = 3
+
 // renderLean shows the provisional lean of the answers before the question
-// on screen.
+// on screen, once there are leanAfter of them.
 func (q *quiz) renderLean() app.UI {
 	w, v := q.IWidget, q.IVisit
-	if v.Step == 0 {
+	if v.Step < leanAfter {
 		return nil
 	}
 	given := fit.Answers{}

@@ -127,6 +127,9 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	}
 	for i, option := range lastOptions(w) {
 		act(e, h, func(app.Context) { q.submit(doNext, option) })
+		if lean := strings.Contains(rendered(q), "Provisional: based on"); lean != (i+1 >= 3 && i+1 < 7) {
+			t.Errorf("after %d answers, a provisional lean shows: %v; want one from 3 answers until the result", i+1, lean)
+		}
 		if i == 0 {
 			if diff := cmp.Diff([]string{"quiz_started", "question_answered", "answer"}, kinds(obs)); diff != "" {
 				t.Fatalf("after the first answer (-want +got):\n%s", diff)
