@@ -147,7 +147,7 @@ func TestQuizRecordsAnswersAndResult(t *testing.T) {
 	if diff := cmp.Diff(want, obs.events(event.QuestionAnswered)); diff != "" {
 		t.Errorf("question_answered (-want +got):\n%s", diff)
 	}
-	margin := 0.85
+	margin := 1.0 // nobody does IT: co-managed is ruled out
 	result := []event.Data{{Outcome: event.FullyManaged, Margin: &margin}}
 	if diff := cmp.Diff(result, obs.events(event.QuizCompleted)); diff != "" {
 		t.Errorf("quiz_completed (-want +got):\n%s", diff)

@@ -143,6 +143,10 @@ type Option struct {
 	Label   string         `json:"label"`
 	Weights map[string]int `json:"weights"`
 	Reason  string         `json:"reason,omitempty"`
+	// Excludes lists the models this answer rules out whatever the other
+	// answers say: without internal IT, say, co-managed IT has nobody to
+	// share responsibilities with.
+	Excludes []string `json:"excludes,omitempty"`
 }
 
 // MaxWeight is the largest weight an option may give a model. A small scale

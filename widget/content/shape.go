@@ -9,7 +9,7 @@ import (
 
 // sameShape reports where w differs from base in anything that must be the
 // same in every locale: ids and their order (events carry ids and question
-// positions), weights (a visitor's locale must not change the
+// positions), weights and exclusions (a visitor's locale must not change the
 // recommendation), and which pitfalls and responsibilities are referred to.
 // Words and URLs may differ.
 func sameShape(base, w *Widget) error {
@@ -58,6 +58,9 @@ func shape(w *Widget) map[string]string {
 			set(field+".id", o.ID)
 			for m, v := range o.Weights {
 				s[field+".weights."+m] = fmt.Sprint(v)
+			}
+			if len(o.Excludes) > 0 {
+				set(field+".excludes", strings.Join(o.Excludes, ","))
 			}
 		}
 	}

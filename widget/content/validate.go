@@ -196,6 +196,14 @@ func (p *problems) questions(f FitQuestions, models []Model) {
 					p.add(field+".weights."+id, "names no model")
 				}
 			}
+			for k, id := range o.Excludes {
+				if !slices.ContainsFunc(models, func(m Model) bool { return m.ID == id }) {
+					p.add(fmt.Sprintf("%s.excludes[%d]", field, k), "%q names no model", id)
+				}
+			}
+			if len(models) > 0 && len(o.Excludes) >= len(models) {
+				p.add(field+".excludes", "rules out every model")
+			}
 		}
 	}
 }

@@ -181,6 +181,16 @@ func TestValidate(t *testing.T) {
 			want:   []string{"fit.questions[2].options[1].weights.hybrid: names no model"},
 		},
 		{
+			name:   "option ruling out an unknown model",
+			change: func(w *Widget) { w.Fit.Questions[2].Options[1].Excludes = []string{"hybrid"} },
+			want:   []string{`fit.questions[2].options[1].excludes[0]: "hybrid" names no model`},
+		},
+		{
+			name:   "option ruling out every model",
+			change: func(w *Widget) { w.Fit.Questions[2].Options[1].Excludes = []string{"co-managed", "fully-managed"} },
+			want:   []string{"fit.questions[2].options[1].excludes: rules out every model"},
+		},
+		{
 			name: "weight out of range",
 			change: func(w *Widget) {
 				w.Fit.Questions[4].Options[0].Weights["fully-managed"] = -1

@@ -91,8 +91,34 @@ func TestDefaultContentOutcomes(t *testing.T) {
 				"growth": "stretched", "ownership-today": "partly",
 			},
 			want: summary{
+				Outcome: "co-managed", Leaning: "co-managed",
+				Drivers: []string{"internal-it", "help-needed"},
+			},
+		},
+		{
+			name: "mixed answers too close to call",
+			answers: Answers{
+				"internal-it": "it-team", "bandwidth": "partly", "control": "set-policy",
+				"help-needed": "coverage-projects", "accountability": "one-operator",
+				"growth": "keeping-up", "ownership-today": "partly",
+			},
+			want: summary{
+				// A lead of 2 of 20 points: a close call.
 				Outcome: content.Either, Leaning: "co-managed",
-				Drivers: []string{"internal-it", "control", "help-needed"},
+				Drivers: []string{"internal-it", "accountability", "control", "help-needed", "growth"},
+			},
+		},
+		{
+			name: "nobody does IT, yet wants control and has documented ownership",
+			answers: Answers{
+				"internal-it": "nobody", "bandwidth": "yes", "control": "keep-control",
+				"help-needed": "specialists", "accountability": "split-by-area",
+				"growth": "keeping-up", "ownership-today": "documented",
+			},
+			want: summary{
+				// Co-managed IT needs an internal team to share with: ruled out.
+				Outcome: "fully-managed", Leaning: "fully-managed",
+				Drivers: []string{"internal-it"},
 			},
 		},
 		{
@@ -170,12 +196,38 @@ func TestDefaultContentEveryAnswerSet(t *testing.T) {
 		}
 		checkFlip(t, w, a, r)
 	})
+	total := 0
 	for _, outcome := range w.Outcomes() {
 		if complete[outcome] == 0 {
 			t.Errorf("no complete set of answers gives %q", outcome)
 		}
+		total += complete[outcome]
 	}
-	t.Logf("complete answer sets by outcome: %v", complete)
+	// A close call is a real answer sometimes, not the answer most of the
+	// time: at most a quarter of complete answer sets.
+	if share := float64(complete[content.Either]) / float64(total); share > 0.25 {
+		t.Errorf("%.1f%% of complete answer sets end in %q, want at most 25%%", 100*share, content.Either)
+	}
+	for _, outcome := range w.Outcomes() {
+		t.Logf("complete answer sets giving %s: %d of %d (%.1f%%)", outcome, complete[outcome], total, 100*float64(complete[outcome])/float64(total))
+	}
+}
+
+// TestNobodyInternalNeverGetsCoManaged states the rule the client's page
+// makes: without internal IT, co-managed IT has nobody to share with. Over
+// every answer set (partial ones too), an organisation where nobody does IT
+// gets fully managed IT: never co-managed, never "either".
+func TestNobodyInternalNeverGetsCoManaged(t *testing.T) {
+	w := mustWidget(t, "en")
+	everyAnswerSet(w, func(a Answers) {
+		if a["internal-it"] != "nobody" {
+			return
+		}
+		r := Score(w, a)
+		if r.Outcome != "fully-managed" || len(r.Drivers) == 0 || r.Drivers[0].Question != "internal-it" {
+			t.Fatalf("%v: %q driven by %v, want fully-managed driven first by internal-it", a, r.Outcome, r.Drivers)
+		}
+	})
 }
 
 // checkFlip re-scores with the flip applied and checks it gives the outcome

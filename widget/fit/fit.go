@@ -14,8 +14,9 @@ import (
 // EitherBelow is the margin under which the outcome is content.Either: the
 // page says neither model is automatically better, so a close call is
 // reported as "either model can work if ownership is written down" rather
-// than as a coin toss.
-const EitherBelow = 0.2
+// than as a coin toss. With the default questions, a lead of 2 points or
+// less of the 20 the answers can give.
+const EitherBelow = 0.15
 
 // Answers maps a question id to the id of the option chosen. Questions not
 // yet answered are absent.
@@ -119,6 +120,7 @@ type result struct {
 	leaning       string
 	outcome       string
 	margin        float64
+	ruled         bool // an answer ruled the second model out
 }
 
 func tally(models []string, chosen []answer) result {
@@ -126,19 +128,35 @@ func tally(models []string, chosen []answer) result {
 	for _, m := range models {
 		r.scores[m] = 0
 	}
+	excluded := map[string]bool{}
 	for _, a := range chosen {
 		for _, m := range models {
 			r.scores[m] += a.option.Weights[m]
 		}
+		for _, m := range a.option.Excludes {
+			excluded[m] = true
+		}
 	}
+	// Models an answer rules out rank below every other, whatever their
+	// score.
 	ranked := slices.Clone(models)
-	stableSort(ranked, func(a, b string) bool { return r.scores[a] > r.scores[b] })
+	stableSort(ranked, func(a, b string) bool {
+		if excluded[a] != excluded[b] {
+			return !excluded[a]
+		}
+		return r.scores[a] > r.scores[b]
+	})
 	if len(ranked) < 2 {
 		// Content validation requires two models; stay sane without.
 		r.outcome = content.Either
 		return r
 	}
 	r.first, r.second = ranked[0], ranked[1]
+	if !excluded[r.first] && excluded[r.second] {
+		// The answers leave one model: a recommendation, not a close call.
+		r.leaning, r.outcome, r.margin, r.ruled = r.first, r.first, 1, true
+		return r
+	}
 	lead := r.scores[r.first] - r.scores[r.second]
 	if lead == 0 {
 		r.outcome = content.Either
@@ -174,6 +192,10 @@ func drivers(t result, chosen []answer) []Driver {
 	for _, a := range chosen {
 		d := Driver{Question: a.q.ID, Option: a.option.ID, Reason: a.option.Reason}
 		lead := a.option.Weights[t.first] - a.option.Weights[t.second]
+		if t.ruled && slices.Contains(a.option.Excludes, t.second) {
+			// The answer that ruled the other model out drives most.
+			lead = content.MaxWeight + 1
+		}
 		switch {
 		case lead > 0:
 			d.Toward, d.Strength = t.first, lead
