@@ -28,8 +28,9 @@
    Choices the 1,200-byte budget made (README's "Embedding" documents them):
    - lazy loading is the browser's (loading="lazy": it loads an iframe
      roughly a viewport before it is seen), not an IntersectionObserver;
-   - the iframe is 400px high until the widget reports its height: that is
-     the room held while it loads;
+   - until the widget reports its height, the iframe takes the room the
+     partner's stylesheet reserved on the placeholder (README's snippet: a
+     min-height), so inserting it moves nothing; 400px when none was;
    - the ready clock (10 s, or data-forgefit-timeout in ms) starts when the
      widget page has loaded, so an unseen lazy widget never times out; a
      widget not ready by then is taken out and its fallback content comes
@@ -50,7 +51,7 @@
     // mount takes a placeholder, never twice: its fallback content gives
     // way to the widget's iframe.
     mount = (el) => {
-      if (!el.matches(SELECTOR) || widgets.has(el)) return;
+      if (!el.matches?.(SELECTOR) || widgets.has(el)) return; // a text node has no matches
       var set = {}, // the placeholder's data-forgefit-* settings
         frame = d.createElement("iframe"),
         kept = [...el.childNodes],
@@ -60,8 +61,8 @@
         v,
         // emit re-emits a widget's message as a host event. Its fields are
         // the protocol's: ids and numbers, never visitor data.
-        emit = ({ source, v, type, ...fields }) => {
-          var detail = { widget: set.widget, partner: set.partner, ...fields };
+        emit = ({ source, v, type, ...detail }) => {
+          detail = { widget: set.widget, partner: set.partner, ...detail };
           el.dispatchEvent(new CustomEvent("forgefit:" + type, { bubbles: true, detail: detail }));
           if ("datalayer" in set) (w.dataLayer ||= []).push({ event: "forgefit:" + type, forgefit: detail });
         },
@@ -75,10 +76,17 @@
         receive = (e) => {
           var m = e.data || 0,
             t = m.type;
-          if (e.source != frame.contentWindow || e.origin != ORIGIN || m.source != "forgefit" || m.v != 1) return;
-          if (t == "height" && ((frame.style.height = m.height + "px"), !ready)) return; // host events begin with ready
+          // Not the widget's, or a height before ready: host events begin with ready.
+          if (
+            e.source != frame.contentWindow ||
+            e.origin != ORIGIN ||
+            m.source != "forgefit" ||
+            m.v != 1 ||
+            (t == "height" && ((frame.style.height = m.height + "px"), !ready))
+          )
+            return;
           // The widget surely listens now: tell it what it missed while loading.
-          t == "ready" && ((ready = 1), clearTimeout(timer), tell());
+          t == "ready" && (clearTimeout(timer), tell((ready = 1)));
           (t == "error" ? fail : emit)(m);
         },
         // fail warns and reports forgefit:error. A widget that never became
@@ -96,32 +104,38 @@
       for ([k, v] of new URLSearchParams(loc.search)) /^utm_/.test(k) && q.set(k, v);
       consent && q.set("consent", "granted");
       frame.src = ORIGIN + "/w/" + encodeURIComponent(set.widget) + "?" + q;
+      // The CSSOM, not a style attribute: strict CSPs allow it. Block, or
+      // the line it would sit on adds a few pixels below it. Its height is
+      // 0 only until it is in the placeholder: see below.
+      frame.style.cssText = "height:0;display:block;width:100%;border:0";
       frame.title = "Forge Fit";
       frame.allow = "clipboard-write";
       // Lazy: the browser loads it about a viewport before it is seen.
       set.lazy != "false" && (frame.loading = "lazy");
-      // The CSSOM, not a style attribute: strict CSPs allow it. The height
-      // holds room while the widget loads, so the page does not jump.
-      frame.style.cssText = "width:100%;height:400px;border:0";
       // The clock starts when the widget page has loaded (its preloaded wasm
       // with it), so a lazy widget far down the page is not failed for being
       // unseen; and only before ready, should the page load again.
       frame.onload = () => ready || (timer = setTimeout(fail, +set.timeout || 1e4, { type: "error", code: "timeout" }));
       el.replaceChildren(frame);
+      // Until the widget reports its height, the iframe takes the room the
+      // partner's stylesheet reserved: the placeholder's height with only a
+      // 0px iframe in it, so its fallback content does not count (read in
+      // this task, before the browser paints). Inserting it moves nothing.
+      // Without a reservation, 400px.
+      frame.style.height = (el.clientHeight || 400) + "px";
       w.addEventListener("message", receive);
-      widgets.set(el, (changed) => {
-        if (changed) return tell();
-        clearTimeout(timer);
-        w.removeEventListener("message", receive);
-        el.replaceChildren(...kept);
-      });
+      // The host page changed (relay), or the widget stops (unmount).
+      widgets.set(el, (changed) =>
+        changed ? tell() : (clearTimeout(timer), w.removeEventListener("message", receive), el.replaceChildren(...kept))
+      );
     },
     // unmount removes the placeholder's iframe and every listener it had.
     unmount = (el) => {
       widgets.get(el)?.();
       widgets.delete(el);
     },
-    scan = (root) => (root || d).querySelectorAll(SELECTOR).forEach(mount),
+    // scan takes root, if it is a placeholder, and those inside it.
+    scan = (root = d) => (mount(root), root.querySelectorAll?.(SELECTOR).forEach(mount)),
     // relay tells every widget the host page's state: single-page apps
     // change route through the history API.
     relay = () => widgets.forEach((widget) => widget(1)),
@@ -133,19 +147,18 @@
       push: (c) => (c.call ? c() : api[c.shift()](...c)),
     };
 
+  // The call first, then relay (which ignores what it is given).
   ["pushState", "replaceState"].forEach((k) => {
     var original = history[k];
-    history[k] = function (...args) {
-      original.apply(this, args);
-      relay();
-    };
+    history[k] = (...args) => relay(original.apply(history, args));
   });
   w.addEventListener("popstate", relay);
   w.ForgeFit = api; // first: a queued function may call ForgeFit.mount
   queued.forEach(api.push);
   scan();
   // Placeholders added later are taken.
-  new MutationObserver((records) =>
-    records.forEach((r) => r.addedNodes.forEach((n) => n.matches && (mount(n), scan(n))))
-  ).observe(d.documentElement, { childList: true, subtree: true });
+  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(scan))).observe(d, {
+    childList: true,
+    subtree: true,
+  });
 })(window, document, location);

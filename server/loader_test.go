@@ -61,6 +61,14 @@ func TestLoaderServedMinified(t *testing.T) {
 			t.Errorf("the loader calls %s", call)
 		}
 	}
+	// Nor does it write markup or attributes: a style attribute, which a
+	// strict CSP refuses, or HTML, which could carry one. Styles go through
+	// the CSSOM (element.style), which CSPs allow.
+	for _, call := range []string{"setAttribute", "innerHTML", "outerHTML", "insertAdjacentHTML", ".write("} {
+		if strings.Contains(string(min), call) {
+			t.Errorf("the loader uses %s", call)
+		}
+	}
 	if res := get(t, s, "/embed.js", "If-None-Match", res.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match the ETag: status %d, want 304", res.StatusCode)
 	}
