@@ -36,10 +36,15 @@ func chromiumPath() (string, error) {
 	return "", errors.New("no Chromium on PATH (`make deps` installs Debian's chromium)")
 }
 
-// newBrowserSession starts Chromium with the e2e suite's flags and a new,
-// empty profile under dir: a cold cache. frameScript is injected into
-// every iframe.
-func newBrowserSession(parent context.Context, chromium, dir, frameScript string) (*browserSession, error) {
+// newBrowserSession starts Chromium with the e2e suite's flags, a viewport
+// of size (width, height) and a new, empty profile under dir: a cold cache.
+// frameScript is injected into every iframe.
+//
+// Chromium's windows are at least 500 px wide, headless too: a narrower
+// viewport is a phone's, emulated in a window of the smallest width
+// (device metrics: mobile, with touch, so the page lays out as on a phone,
+// with overlay scrollbars and the meta viewport honoured).
+func newBrowserSession(parent context.Context, chromium, dir, frameScript string, size [2]int) (*browserSession, error) {
 	profile, err := os.MkdirTemp(dir, "profile-")
 	if err != nil {
 		return nil, err
@@ -47,7 +52,7 @@ func newBrowserSession(parent context.Context, chromium, dir, frameScript string
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(windowSize()),
+		chromedp.WindowSize(max(size[0], minWindowWidth), size[1]),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -78,6 +83,12 @@ func newBrowserSession(parent context.Context, chromium, dir, frameScript string
 	if err != nil {
 		b.cancel()
 		return nil, fmt.Errorf("starting Chromium: %w", err)
+	}
+	if size[0] < minWindowWidth {
+		if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(int64(size[0]), int64(size[1]), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+			b.cancel()
+			return nil, fmt.Errorf("emulating a %dx%d viewport: %w", size[0], size[1], err)
+		}
 	}
 	if b.frames, err = injectIntoFrames(ctx, frameScript); err != nil {
 		b.cancel()
@@ -272,14 +283,23 @@ func (f *frameInjector) evalFrame(ctx context.Context, expr string, v any) (bool
 // ms formats a duration in milliseconds for notes.
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
 
-// windowSize is the browser window: 1280x900, or BENCH_WINDOW (such as
-// 375x667) to look at a phone's width while investigating.
-func windowSize() (int, int) {
+// windowSize is the viewport of the page loads: 1280x900, or BENCH_WINDOW
+// (such as 375x667) to look at a phone's width while investigating. The
+// widget's height at 375 px has a load of its own, with a viewport of
+// phoneWindow.
+func windowSize() [2]int {
 	w, h := 1280, 900
 	if s := os.Getenv("BENCH_WINDOW"); s != "" {
 		if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil || w <= 0 || h <= 0 {
 			w, h = 1280, 900
 		}
 	}
-	return w, h
+	return [2]int{w, h}
 }
+
+// phoneWindow is the viewport of the load that measures the widget's height
+// on a phone: 375 px wide, as most phones' CSS width.
+var phoneWindow = [2]int{375, 667}
+
+// minWindowWidth is the narrowest window Chromium makes.
+const minWindowWidth = 500

@@ -80,9 +80,9 @@ func parseFlags() config {
 	flag.IntVar(&c.workers, "workers", 32, "concurrent keep-alive connections of the load generator")
 	flag.DurationVar(&c.ingestFor, "ingest-for", 5*time.Second, "measured duration of each load-generator run")
 	flag.DurationVar(&c.ingestWarmup, "ingest-warmup", time.Second, "unmeasured start of each load-generator run")
-	flag.DurationVar(&c.settle, "settle", time.Second, "wait after interactive before reading layout shifts")
+	flag.DurationVar(&c.settle, "settle", time.Second, "wait after the wasm's takeover (or interactive, without one) before reading layout shifts")
 	flag.DurationVar(&c.warmIdle, "warm-idle", 3*time.Second, "idle time before the warm load (Chromium writes its compiled-wasm cache)")
-	flag.DurationVar(&c.loadTimeout, "load-timeout", 30*time.Second, "limit for one page load")
+	flag.DurationVar(&c.loadTimeout, "load-timeout", 30*time.Second, "limit for one page load, to interactive and to the wasm's takeover")
 	flag.DurationVar(&c.timeout, "timeout", 9*time.Minute, "limit for the whole run")
 	flag.BoolVar(&c.ingestOnly, "ingest-only", false, "run only the ingest load (and on PostgreSQL with -postgres): a quick loop while tuning ingest")
 	flag.BoolVar(&c.smoke, "smoke", false, "a quick run that only proves the harness works: 1 load, 1 s load runs")
@@ -159,7 +159,7 @@ func pageFigures(ctx context.Context, cfg config, r *Report, pages *partnerPages
 	if err != nil {
 		return err
 	}
-	frameURL := widgetPageURL(p.URL, partnerOrigin, "/product")
+	frameURL := widgetPageURL(p.URL, partnerOrigin, productPath)
 	r.add(loaderSize(p))
 	r.add(wasmSizes(p, frameURL, cfg.hello, filepath.Dir(cfg.hello), cfg.smoke)...)
 
@@ -215,10 +215,13 @@ func pageLoadFigures(ctx context.Context, cfg config, p *product, pages *partner
 	if snippet {
 		loaderURL = p.URL + "/embed.js"
 	}
-	if pages.product, err = renderPartnerPage(loaderURL, frameURL); err != nil {
+	if pages.product, err = renderPartnerPage(loaderURL, frameURL, true); err != nil {
 		return fail(err)
 	}
-	if pages.reference, err = renderPartnerPage("", refOrigin+"/table.html"); err != nil {
+	if pages.bare, err = renderPartnerPage(loaderURL, frameURL, false); err != nil {
+		return fail(err)
+	}
+	if pages.reference, err = renderPartnerPage("", refOrigin+"/table.html", false); err != nil {
 		return fail(err)
 	}
 	profiles := filepath.Join(work, "profiles")
@@ -228,8 +231,9 @@ func pageLoadFigures(ctx context.Context, cfg config, p *product, pages *partner
 	return pageLoads(ctx, pageLoadPlan{
 		chromium:   chromium,
 		profiles:   profiles,
-		productURL: partnerOrigin + "/product",
-		refURL:     partnerOrigin + "/reference",
+		productURL: partnerOrigin + productPath,
+		bareURL:    partnerOrigin + barePath,
+		refURL:     partnerOrigin + referencePath,
 		loads:      cfg.loads,
 		timeout:    cfg.loadTimeout,
 		settle:     cfg.settle,

@@ -41,7 +41,10 @@ type Figure struct {
 func (f Figure) text() string {
 	switch f.Status {
 	case NA:
-		return "n/a (" + f.Note + ")"
+		// The reason is the note's first part; what follows it (how
+		// many loads, what came when) is in results.json.
+		why, _, _ := strings.Cut(f.Note, "; ")
+		return "n/a (" + why + ")"
 	case Error:
 		// The table keeps to one line; results.json has the whole note.
 		note := strings.ReplaceAll(f.Note, "\n", "; ")
@@ -60,6 +63,8 @@ func (f Figure) text() string {
 		return fmt.Sprintf("%.0f ms", f.Value)
 	case "/s":
 		return groupDigits(int64(math.Round(f.Value))) + " /s"
+	case "px":
+		return fmt.Sprintf("%.0f px", f.Value)
 	case "MB":
 		return fmt.Sprintf("%.1f MB", f.Value)
 	case "x":

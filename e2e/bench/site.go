@@ -47,18 +47,35 @@ func listenSite(host string, h http.Handler) (*site, string, error) {
 
 func (s *site) close() { s.srv.Close() }
 
+// placeholderRule is the stylesheet rule with which the partner page holds
+// room for the widget before it loads, as README's "Embedding" hands it to
+// partners with the snippet.
+// The "room reserved" layout shift figure is measured with it, the "nothing
+// reserved" one without it: change it here when the README's rule changes.
+const placeholderRule = "[data-forgefit-widget] { min-height: 100vh; }"
+
 // partnerPages is the bench's partner site: a page that embeds the
-// product, and the same page embedding the reference.
+// product with room reserved for it, the same page reserving nothing, and
+// the same page embedding the reference.
 type partnerPages struct {
-	product, reference []byte
+	product, bare, reference []byte
 }
+
+// The partner site's paths.
+const (
+	productPath   = "/product"
+	barePath      = "/product-bare"
+	referencePath = "/reference"
+)
 
 func (p *partnerPages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	switch r.URL.Path {
-	case "/product":
+	case productPath:
 		body = p.product
-	case "/reference":
+	case barePath:
+		body = p.bare
+	case referencePath:
 		body = p.reference
 	default:
 		http.NotFound(w, r)
@@ -70,11 +87,17 @@ func (p *partnerPages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // renderPartnerPage renders the partner page around either the loader
-// snippet (when loaderURL is set) or a plain iframe of frameURL.
-func renderPartnerPage(loaderURL, frameURL string) ([]byte, error) {
+// snippet (when loaderURL is set) or a plain iframe of frameURL; with
+// reserve, its stylesheet has placeholderRule.
+func renderPartnerPage(loaderURL, frameURL string, reserve bool) ([]byte, error) {
+	var rule template.CSS
+	if reserve {
+		rule = placeholderRule
+	}
 	var b bytes.Buffer
 	err := partnerTemplate.Execute(&b, map[string]any{
 		"HostJS":    template.JS(hostJS),
+		"Reserve":   rule,
 		"LoaderURL": loaderURL,
 		"FrameURL":  frameURL,
 		"Widget":    widgetID,
