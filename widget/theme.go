@@ -13,6 +13,11 @@ type theme struct {
 	// Accent is the partner's colour as #rrggbb, or empty for ours;
 	// OnAccent is the text colour that reads best on it.
 	Accent, OnAccent string
+	// Framed is set when a partner's page frames the widget (the loader
+	// passed its origin): the loader sizes the frame to the content, so
+	// the page shows no scrollbar, whose gutter would otherwise narrow the
+	// text until the frame grows and then shift every line below.
+	Framed bool
 }
 
 // themeFromQuery reads theme and accent from q. Anything malformed is
@@ -28,11 +33,17 @@ func themeFromQuery(q params) theme {
 		t.Accent = a
 		t.OnAccent = textOn(a)
 	}
+	_, t.Framed = q("origin")
 	return t
 }
 
 // className is the root element's class for the scheme.
-func (t theme) className() string { return "ff ff-theme-" + t.Scheme }
+func (t theme) className() string {
+	if t.Framed {
+		return "ff ff-framed ff-theme-" + t.Scheme
+	}
+	return "ff ff-theme-" + t.Scheme
+}
 
 // parseAccent accepts #rgb or #rrggbb (any case) and returns it as
 // lowercase #rrggbb.

@@ -19,6 +19,7 @@ func TestThemeFromQuery(t *testing.T) {
 		{"", theme{Scheme: "light"}},
 		{"theme=dark", theme{Scheme: "dark"}},
 		{"theme=auto", theme{Scheme: "auto"}},
+		{"origin=https%3A%2F%2Fwww.acme.com", theme{Scheme: "light", Framed: true}},
 		{"theme=light&accent=%23FC0", theme{Scheme: "light", Accent: "#ffcc00", OnAccent: "#000000"}},
 		{"accent=%231f4e79", theme{Scheme: "light", Accent: "#1f4e79", OnAccent: "#ffffff"}},
 		{"theme=purple&accent=red", theme{Scheme: "light"}},
