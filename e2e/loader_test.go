@@ -65,10 +65,11 @@ ForgeFit.push(["consent", true]);
 <script src="{{FIT}}/embed.js" async></script>
 </body></html>`},
 	// Served on an origin no partner registered: the loader's widget is
-	// refused, and a plain iframe that claims a registered origin is
+	// refused and says so at once (its timeout, a minute, never runs out
+	// in the test), and a plain iframe that claims a registered origin is
 	// blocked by the browser (CSP frame-ancestors).
 	"/unregistered": {body: `<!doctype html><html><head><meta charset="utf-8"><title>Unregistered</title></head><body>
-<div id="one" data-forgefit-widget="co-managed-vs-fully-managed" data-forgefit-partner="acme" data-forgefit-timeout="1500">
+<div id="one" data-forgefit-widget="co-managed-vs-fully-managed" data-forgefit-partner="acme" data-forgefit-timeout="60000">
   <a href="{{FIT}}/w/co-managed-vs-fully-managed?partner=acme">Compare co-managed and fully managed IT</a></div>
 <iframe id="plain" title="plain" src="{{FIT}}/w/co-managed-vs-fully-managed?partner=acme&amp;origin={{ACME}}&amp;theme=auto"></iframe>
 <script src="{{FIT}}/embed.js" async></script>
@@ -651,8 +652,10 @@ func TestLoader(t *testing.T) {
 		if diff := cmp.Diff([]string{"forgefit:error"}, typesOf(evs, "one")); diff != "" {
 			t.Errorf("events (-want +got):\n%s", diff)
 		}
-		if evs[0].Detail["code"] != "timeout" || evs[0].Detail["partner"] != "acme" {
-			t.Errorf("forgefit:error detail %v", evs[0].Detail)
+		// The widget page says why at once (not the loader's timeout).
+		if evs[0].Detail["code"] != "origin" || evs[0].Detail["partner"] != "acme" ||
+			!strings.Contains(fmt.Sprint(evs[0].Detail["message"]), "origin is not registered") {
+			t.Errorf("forgefit:error detail %v, want code origin with the page's message", evs[0].Detail)
 		}
 		warnings := eval[[]string](t, ctx, `__warnings`)
 		if len(warnings) != 1 || !strings.Contains(warnings[0], "Check partner acme lists "+ps.other) || !strings.Contains(warnings[0], "network") {

@@ -84,9 +84,18 @@
   }).observe(root);
 
   // The visitor can answer from now on: natively, and through the wasm
-  // once it has taken over (it sets data-forgefit-wasm).
-  root.dataset.forgefitReady = "true";
-  post("ready", {});
+  // once it has taken over (it sets data-forgefit-wasm). Unless this is the
+  // server's page saying why the widget cannot start (an origin the
+  // partner has not registered, say): the loader hears it at once, rather
+  // than when its timeout runs out, and shows the visitor the fallback link.
+  const failed = root.dataset.forgefitError;
+  if (failed) {
+    const alert = document.querySelector("[role=alert]");
+    post("error", { code: failed, message: alert ? alert.textContent : "" });
+  } else {
+    root.dataset.forgefitReady = "true";
+    post("ready", {});
+  }
 
   // One tap a question. An option chosen with a pointer (a tap, a click)
   // moves on at once, as Next would; so does a digit key (1 chooses the
@@ -127,6 +136,20 @@
   const landed = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
   if (landed) {
     landed.focus();
+  }
+
+  // The URL names the visit. A first page's view id goes into it, so that
+  // going back to the page renders the same view and a form submitted
+  // again stores nothing twice; and the fragment goes once the focus is
+  // there, or go-app would scroll the partner's page to it at takeover.
+  const view = document.querySelector("input[name=v]");
+  const url = new URL(location.href);
+  if (view && view.value && !url.searchParams.has("v")) {
+    url.searchParams.set("v", view.value);
+  }
+  url.hash = "";
+  if (url.href !== location.href) {
+    history.replaceState(history.state, "", url);
   }
 
   // validPath accepts what the server accepts as a host page path.

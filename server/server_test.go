@@ -177,17 +177,21 @@ func TestWidgetPage(t *testing.T) {
 		target string
 		status int
 		query  url.Values // what the prerender receives
+		code   string     // why the widget cannot start, for the loader
 	}{
-		{"unknown partner", page + "?partner=nobody", 404, nil},
-		{"no partner", page, 404, nil},
-		{"unknown widget", "/w/no-such-widget?partner=acme", 404, nil},
-		{"malformed widget", "/w/Bad_ID?partner=acme", 404, nil},
-		{"origin not the partner's", page + "?partner=acme&origin=https://evil.example", 403, nil},
+		{"unknown partner", page + "?partner=nobody", 404, nil, "partner"},
+		{"no partner", page, 404, nil, "partner"},
+		{"unknown widget", "/w/no-such-widget?partner=acme", 404, nil, "widget"},
+		{"malformed widget", "/w/Bad_ID?partner=acme", 404, nil, "widget"},
+		{"origin not the partner's", page + "?partner=acme&origin=https://evil.example", 403, nil, "origin"},
+		{"malformed visit", page + "?partner=acme&s=9", 400, nil, ""},
 		{"valid", page + "?partner=acme&origin=https://WWW.acme.com:443&locale=DE&theme=dark&accent=%23ABC&path=/it&utm_source=news&consent=required&test", 200,
 			url.Values{"partner": {"acme"}, "origin": {"https://www.acme.com"}, "locale": {"de"}, "theme": {"dark"}, "accent": {"#abc"},
-				"path": {"/it"}, "utm_source": {"news"}, "consent": {"required"}, "test": {"1"}}},
+				"path": {"/it"}, "utm_source": {"news"}, "consent": {"required"}, "test": {"1"}}, ""},
 		{"invalid optional values are dropped, never echoed", page + `?partner=acme&accent=red"><script>&theme=neon&locale=<x>&path=javascript:alert(1)&utm_source=%3Cscript%3E&extra=1`, 200,
-			url.Values{"partner": {"acme"}}},
+			url.Values{"partner": {"acme"}}, ""},
+		{"a visit's parameters reach the prerender", page + "?partner=acme&v=0193c5a2-7b1c-7d2e-8f30-112233445566&s=1&a=nobody", 200,
+			url.Values{"partner": {"acme"}, "v": {"0193c5a2-7b1c-7d2e-8f30-112233445566"}, "s": {"1"}, "a": {"nobody"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			*queries = nil
@@ -201,6 +205,13 @@ func TestWidgetPage(t *testing.T) {
 				}
 				if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 					t.Errorf("error page Content-Type %q", ct)
+				}
+				// A widget that cannot start says why, through frame.js,
+				// so the loader need not wait for its timeout.
+				body, _ := io.ReadAll(res.Body)
+				says := strings.Contains(string(body), `data-forgefit-error="`+tc.code+`"`) && strings.Contains(string(body), `<script src="/frame.js" defer>`)
+				if tc.code != "" && !says || tc.code == "" && strings.Contains(string(body), "data-forgefit-error") {
+					t.Errorf("error page for code %q:\n%s", tc.code, body)
 				}
 				return
 			}

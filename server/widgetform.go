@@ -64,33 +64,33 @@ func (req *widgetRequest) pageURL(v fit.Visit) string {
 func (s *Server) widgetRequest(w http.ResponseWriter, r *http.Request) *widgetRequest {
 	id := r.PathValue("widget")
 	if !content.ValidID(id) {
-		s.writePageError(w, http.StatusNotFound, "This widget does not exist.", "")
+		s.writePageError(w, http.StatusNotFound, startWidget, "This widget does not exist.", "")
 		return nil
 	}
 	q := r.URL.Query()
 	partner, ok := s.partners.Load().Partner(q.Get("partner"))
 	if _, err := s.cfg.Content.Widget(id, content.DefaultLocale); errors.Is(err, content.ErrNotFound) {
-		s.writePageError(w, http.StatusNotFound, "This widget does not exist.", "")
+		s.writePageError(w, http.StatusNotFound, startWidget, "This widget does not exist.", "")
 		return nil
 	}
 	if !ok {
-		s.writePageError(w, http.StatusNotFound, "This site is not registered to show Forge Fit widgets (unknown partner).", "")
+		s.writePageError(w, http.StatusNotFound, startPartner, "This site is not registered to show Forge Fit widgets (unknown partner).", "")
 		return nil
 	}
 	clean, err := widgetQuery(q, partner)
 	if err != nil {
-		s.writePageError(w, http.StatusForbidden, "This page's origin is not registered for this partner.", "")
+		s.writePageError(w, http.StatusForbidden, startOrigin, "This page's origin is not registered for this partner.", "")
 		return nil
 	}
 	wc, err := s.PartnerContent(id, clean.Get("locale"), partner.ID)
 	if err != nil {
-		s.writePageError(w, http.StatusNotFound, "This widget does not exist.", "")
+		s.writePageError(w, http.StatusNotFound, startWidget, "This widget does not exist.", "")
 		return nil
 	}
 	req := &widgetRequest{partner: partner, widget: wc, query: clean}
 	req.visit, err = fit.ParseVisit(wc, q.Get)
 	if err != nil {
-		s.writePageError(w, http.StatusBadRequest,
+		s.writePageError(w, http.StatusBadRequest, "",
 			"This link's answers could not be read ("+err.Error()+").", req.pageURL(fit.Visit{}))
 		return nil
 	}
@@ -126,7 +126,7 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	// Only our own pages post here: a form elsewhere cannot record
 	// answers in a partner's name.
 	if r.Header.Get("Origin") != s.publicOrigin(r) {
-		s.writePageError(w, http.StatusForbidden, "This form can only be sent from the widget itself.", "")
+		s.writePageError(w, http.StatusForbidden, "", "This form can only be sent from the widget itself.", "")
 		return
 	}
 	req := s.widgetRequest(w, r)
@@ -136,19 +136,19 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r, s.cfg.TrustedProxies)
 	if ok, wait := s.clientLimits.Allow(ip.String(), now); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))
-		s.writePageError(w, http.StatusTooManyRequests, "Too many answers at once. Wait a moment, then go back and try again.", "")
+		s.writePageError(w, http.StatusTooManyRequests, "", "Too many answers at once. Wait a moment, then go back and try again.", "")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.writePageError(w, http.StatusBadRequest, "This form could not be read.", req.pageURL(req.visit))
+		s.writePageError(w, http.StatusBadRequest, "", "This form could not be read.", req.pageURL(req.visit))
 		return
 	}
 	v := req.visit
 	if v.View == "" {
 		v.View = r.PostForm.Get(formView)
 		if !event.ValidUUIDv7(v.View) {
-			s.writePageError(w, http.StatusBadRequest, "This form has no valid view id.", req.pageURL(fit.Visit{}))
+			s.writePageError(w, http.StatusBadRequest, "", "This form has no valid view id.", req.pageURL(fit.Visit{}))
 			return
 		}
 	}
@@ -156,7 +156,7 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	switch r.PostForm.Get(formDo) {
 	case "next":
 		if happened = v.Answer(req.widget, r.PostForm.Get(formOption)); happened == nil {
-			s.writePageError(w, http.StatusBadRequest, "Choose one of the answers, then press the button again.", req.pageURL(v))
+			s.writePageError(w, http.StatusBadRequest, "", "Choose one of the answers, then press the button again.", req.pageURL(v))
 			return
 		}
 	case "back":
@@ -166,14 +166,14 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	case "worksheet", "copy":
 		owners, err := formOwners(req.widget, r.PostForm)
 		if err != nil {
-			s.writePageError(w, http.StatusBadRequest, "The worksheet could not be read ("+err.Error()+").", req.pageURL(v))
+			s.writePageError(w, http.StatusBadRequest, "", "The worksheet could not be read ("+err.Error()+").", req.pageURL(v))
 			return
 		}
 		v.Owners = owners
 		v.ShowText = r.PostForm.Get(formDo) == "copy"
 		happened = []fit.Happened{v.WorksheetDone(req.widget)}
 	default:
-		s.writePageError(w, http.StatusBadRequest, "This form's button is not one the widget has.", req.pageURL(v))
+		s.writePageError(w, http.StatusBadRequest, "", "This form's button is not one the widget has.", req.pageURL(v))
 		return
 	}
 	if len(happened) > 0 && (happened[0].Type == event.QuizStarted || happened[0].Type == event.WorksheetCompleted) {
@@ -210,7 +210,7 @@ func (s *Server) handleWidgetCTA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.widget.CTA.URL == "" {
-		s.writePageError(w, http.StatusNotFound, "This widget has no call to action.", "")
+		s.writePageError(w, http.StatusNotFound, "", "This widget has no call to action.", "")
 		return
 	}
 	ip := clientIP(r, s.cfg.TrustedProxies)
@@ -295,7 +295,7 @@ func (s *Server) recordSteps(w http.ResponseWriter, r *http.Request, req *widget
 	}
 	if err := b.Validate(now); err != nil {
 		s.log.ErrorContext(r.Context(), "a widget form's events do not validate", "err", err)
-		s.writePageError(w, http.StatusInternalServerError, "This answer could not be recorded.", "")
+		s.writePageError(w, http.StatusInternalServerError, "", "This answer could not be recorded.", "")
 		return false
 	}
 	s.metrics.batchEvents.Observe(float64(len(b.Events)))
@@ -310,6 +310,6 @@ func (s *Server) recordSteps(w http.ResponseWriter, r *http.Request, req *widget
 	s.metrics.rejected.WithLabelValues("store").Inc()
 	s.log.ErrorContext(r.Context(), "storing a widget form's events failed", "err", err)
 	w.Header().Set("Retry-After", "5")
-	s.writePageError(w, http.StatusServiceUnavailable, "Your answer could not be saved just now. Go back and try again in a moment.", "")
+	s.writePageError(w, http.StatusServiceUnavailable, "", "Your answer could not be saved just now. Go back and try again in a moment.", "")
 	return false
 }

@@ -108,21 +108,32 @@ func widgetCSP(p *Partner) string {
 }
 
 var pageErrorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Forge Fit</title>
-<link rel="stylesheet" href="/app.css"></head>
+<html lang="en"{{if .Code}} data-forgefit-error="{{.Code}}"{{end}}><head><meta charset="utf-8"><title>Forge Fit</title>
+<link rel="stylesheet" href="/app.css">{{if .Code}}<script src="/frame.js" defer></script>{{end}}</head>
 <body><main class="ff ff-theme-light"><p role="alert">{{.Message}}</p>
 {{if .Again}}<p><a class="ff-button ff-primary" href="{{.Again}}">Start again</a></p>{{end}}</main></body></html>
 `))
 
+// Why a widget could not start, as the error page tells the loader: the
+// codes of its forgefit:error host event.
+const (
+	startWidget  = "widget"  // no such widget
+	startPartner = "partner" // no such partner
+	startOrigin  = "origin"  // the host page's origin is not the partner's
+)
+
 // writePageError answers a widget page request with a small HTML page: it
 // shows inside the partner's iframe, where JSON would be no use. again, if
-// set, is a widget page URL to start again from.
-func (s *Server) writePageError(w http.ResponseWriter, status int, message, again string) {
+// set, is a widget page URL to start again from. code, if set, says why the
+// widget could not start: frame.js then tells the loader at once, which
+// warns the partner's developer, dispatches forgefit:error and gives the
+// visitor the fallback link, rather than waiting for its timeout.
+func (s *Server) writePageError(w http.ResponseWriter, status int, code, message, again string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'")
 	w.WriteHeader(status)
-	if err := pageErrorTemplate.Execute(w, struct{ Message, Again string }{message, again}); err != nil {
+	if err := pageErrorTemplate.Execute(w, struct{ Code, Message, Again string }{code, message, again}); err != nil {
 		s.log.Debug("writing error page", "err", err)
 	}
 }

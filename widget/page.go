@@ -155,8 +155,9 @@ func (p *page) OnMount(ctx app.Context) {
 	p.quiz.mount(ctx)
 	p.watchView(ctx)
 	deferTo(ctx, func(app.Context) {
+		// Without scrolling: the element is where it was.
 		if el := app.Window().GetElementByID(p.focused); p.focused != "" && el.Truthy() {
-			el.Call("focus")
+			el.Call("focus", map[string]any{"preventScroll": true})
 		}
 		root.Call("setAttribute", "data-forgefit-wasm", "true")
 		app.Window().Get("performance").Call("mark", "forgefit:takeover")
