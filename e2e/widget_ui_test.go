@@ -216,8 +216,8 @@ func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
 			checkAxe(t, ctx, "the result", ".ff-fit")
 			checkAxe(t, ctx, "the highlighted table", "table.ff-comparison")
 
-			// Share patching: the worksheet flags it.
-			eval[bool](t, ctx, `(() => { const s = document.getElementById("ff-ws-patching"); s.value = "shared"; s.dispatchEvent(new Event("change")); return true })()`)
+			// Share patching: the worksheet (folded below) flags it.
+			eval[bool](t, ctx, `(() => { document.getElementById("ff-fold-next").open = true; const s = document.getElementById("ff-ws-patching"); s.value = "shared"; s.dispatchEvent(new Event("change")); return true })()`)
 			waitTrue(t, ctx, `document.querySelector(".ff-ws-row.ff-risk label").textContent.includes("Patching")`, 5*time.Second)
 			checkAxe(t, ctx, "the worksheet", ".ff-worksheet")
 			shot(t, ctx, tc.name+"-result")
@@ -232,6 +232,7 @@ func TestWorksheetCopies(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
 	w := openDemoWidget(t, ctx, p)
+	eval[bool](t, w, `document.getElementById("ff-fold-next").open = true`)
 	click(t, w, `.ff-worksheet button[value=copy]`)
 	waitTrue(t, w, `document.querySelector(".ff-copied").textContent === "Copied" || !!document.getElementById("ff-ws-text")`, 5*time.Second)
 	if eval[bool](t, w, `!!document.getElementById("ff-ws-text")`) {
@@ -396,4 +397,57 @@ func answersOf(evs []server.Event) []string {
 		}
 	}
 	return out
+}
+
+// TestQuizFirst checks the layouts a partner can choose with
+// data-forgefit-view: by default the widget opens on the fit questions,
+// within the first phone screen, with the table below and the rest of the
+// article folded; "full" is the whole article, unfolded, in the client's
+// order. It logs the widget's height at 375 px.
+func TestQuizFirst(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 375, 812)
+	for _, tc := range []struct {
+		view             string
+		order            []string // the main element's first parts
+		folds, openFolds int
+	}{
+		{"", []string{"ff-title", "ff-summary", "ff-fit", "ff-section"}, 6, 0},
+		{"table", []string{"ff-title", "ff-summary", "ff-section", "ff-fit"}, 6, 0},
+		{"full", []string{"ff-title", "ff-summary", "", "ff-fit"}, 0, 0},
+	} {
+		url := p.URL + "/w/co-managed-vs-fully-managed?partner=demo&view=" + tc.view
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812), chromedp.Navigate(url)); err != nil {
+			t.Fatal(err)
+		}
+		waitTrue(t, ctx, tookOver, 30*time.Second)
+		order := eval[[]string](t, ctx, `[...document.querySelector("main").children].slice(0, 4).map(e => e.classList[0] || "")`)
+		if diff := cmp.Diff(tc.order, order); diff != "" {
+			t.Errorf("view %q: parts (-want +got):\n%s", tc.view, diff)
+		}
+		folds := eval[[]bool](t, ctx, `[...document.querySelectorAll("details[data-fold]")].map(d => d.open)`)
+		open := 0
+		for _, o := range folds {
+			if o {
+				open++
+			}
+		}
+		if len(folds) != tc.folds || open != tc.openFolds {
+			t.Errorf("view %q: %d folded parts, %d open; want %d, %d open", tc.view, len(folds), open, tc.folds, tc.openFolds)
+		}
+		if tc.view == "" {
+			if top := eval[float64](t, ctx, `document.getElementById("ff-q-heading").getBoundingClientRect().bottom`); top > 812 {
+				t.Errorf("the first question ends at y=%v, below the first 812-px screen", top)
+			}
+			t.Logf("widget height at 375 px, quiz view: %v px", eval[float64](t, ctx, `document.documentElement.getBoundingClientRect().height`))
+			// A folded part opened before a re-render stays open.
+			eval[bool](t, ctx, `document.getElementById("ff-fold-pitfalls").open = true`)
+			click(t, ctx, `.ff-option input`)
+			click(t, ctx, `.ff-step .ff-primary`)
+			waitTrue(t, ctx, `document.getElementById("ff-progress-label").textContent === "Question 2 of 7"`, 5*time.Second)
+			if !eval[bool](t, ctx, `document.getElementById("ff-fold-pitfalls").open`) {
+				t.Error("a folded part the visitor opened closed when the quiz moved on")
+			}
+		}
+	}
 }

@@ -19,6 +19,7 @@ var (
 	accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 	utmPattern    = regexp.MustCompile(`^[\p{L}\p{N} ._~+\-/:]{1,100}$`)
 	themes        = map[string]bool{"light": true, "dark": true, "auto": true}
+	views         = map[string]bool{"quiz": true, "table": true, "full": true}
 	utmKeys       = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 )
 
@@ -56,6 +57,9 @@ func widgetQuery(q url.Values, p *Partner) (url.Values, error) {
 	}
 	if v := q.Get("theme"); themes[v] {
 		clean.Set("theme", v)
+	}
+	if v := q.Get("view"); views[v] {
+		clean.Set("view", v)
 	}
 	if v := q.Get("accent"); accentPattern.MatchString(v) {
 		clean.Set("accent", strings.ToLower(v))

@@ -53,6 +53,7 @@ type page struct {
 	query   string          // the page's query without the visit, for the CTA's URL
 	outcome string          // the recommendation on screen, if any
 	faqOpen map[string]bool // FAQ entries open
+	folds   map[string]bool // folded parts of the article open
 	focused string          // the element focused before the client took over
 
 	visible  bool // at least half the widget is on screen
@@ -75,7 +76,7 @@ func NewPage() app.Composer { return &page{quiz: &quiz{}, ws: &worksheet{}} }
 // meanwhile (an option chosen, worksheet owners set, FAQ entries opened, the
 // focus).
 func (p *page) OnInit() {
-	p.faqOpen = map[string]bool{}
+	p.faqOpen, p.folds = map[string]bool{}, map[string]bool{}
 	if app.IsServer {
 		return
 	}
@@ -108,6 +109,11 @@ func (p *page) OnInit() {
 			p.faqOpen[f.ID] = true
 		}
 	}
+	folded := doc.Call("querySelectorAll", "details[data-fold]")
+	for i := 0; i < folded.Length(); i++ {
+		d := folded.Index(i)
+		p.folds[d.Get("dataset").Get("fold").String()] = d.Get("open").Bool()
+	}
 }
 
 // OnPreRender loads the content and the visit named by the request, on the
@@ -121,6 +127,11 @@ func (p *page) bindParts() {
 	p.ws.IWidget, p.ws.IVisit = p.widget, &p.visit
 	if p.visit.ShowsResult(p.widget) {
 		p.outcome = string(p.visit.Result(p.widget).Outcome)
+	}
+	// The worksheet's part of the article opens by itself once the
+	// visitor has used it (a native post of it lands there).
+	if len(p.visit.Owners) > 0 || p.visit.ShowText {
+		p.folds["next"] = true
 	}
 }
 
@@ -298,6 +309,13 @@ func (p *page) setIsland(s string) {
 	p.island = s
 }
 
+// onFold follows a folded part of the article opened or closed, so that a
+// render keeps it as the visitor left it.
+func (p *page) onFold(ctx app.Context, e app.Event) {
+	src := ctx.JSSrc()
+	p.folds[src.Get("dataset").Get("fold").String()] = src.Get("open").Bool()
+}
+
 // onCTA tells the loader of a click on the call to action, with the outcome
 // on screen; the server records it, as the link goes through it.
 func (p *page) onCTA(app.Context, app.Event) {
@@ -344,10 +362,6 @@ func (p *page) Render() app.UI {
 	if _, ok := w.Model(p.outcome); ok {
 		recommended = p.outcome
 	}
-	fits := make([]app.UI, len(w.Fits))
-	for i, f := range w.Fits {
-		fits[i] = section("ff-fits", f.Heading, paragraphs(f.Paragraphs)...)
-	}
 	pitfalls := make([]app.UI, 0, len(w.Pitfalls.Items)+1)
 	for _, it := range w.Pitfalls.Items {
 		pitfalls = append(pitfalls, h(n{tag: "div", class: "ff-pitfall"},
@@ -369,19 +383,38 @@ func (p *page) Render() app.UI {
 			h(n{tag: "p", text: f.Answer}),
 		)
 	}
+	table := h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
+		comparisonTable(w.Comparison, recommended, w.UI.Recommended),
+	)
+	// The rest of the article: open in the full view, else folded into
+	// native disclosures below the questions and the table.
+	part := p.fold
+	if p.theme.View == "full" {
+		part = func(_, class, heading string, body ...app.UI) app.UI { return section(class, heading, body...) }
+	}
+	rest := []app.UI{part("direct", "ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...)}
+	for i, f := range w.Fits {
+		rest = append(rest, part("fits-"+strconv.Itoa(i), "ff-fits", f.Heading, paragraphs(f.Paragraphs)...))
+	}
+	rest = append(rest,
+		part("pitfalls", "ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
+		part("next", "ff-next", w.NextSteps.Heading, append(paragraphs(w.NextSteps.Paragraphs), p.ws.Render())...),
+		part("faq", "ff-faq", w.FAQ.Heading, faq...),
+	)
+	first, second := p.quiz.Render(), table
+	if p.theme.View != "quiz" {
+		first, second = table, first
+	}
+	if p.theme.View == "full" {
+		// The client's article order: the direct answer before the table.
+		first, rest[0] = h(n{tag: "div"}, rest[0], first), nil
+	}
 	return h(n{tag: "main", class: p.theme.className(), attrs: []string{"lang", w.Locale, "data-query", p.query}},
 		h(n{tag: "h1", class: "ff-title", text: w.Title}),
 		h(n{tag: "p", class: "ff-summary", text: w.Summary}),
-		section("ff-direct", w.UI.DirectAnswerHeading, paragraphs(w.DirectAnswer)...),
-		h(n{tag: "section", class: "ff-section", attrs: []string{"aria-label", w.UI.ComparisonHeading}},
-			comparisonTable(w.Comparison, recommended, w.UI.Recommended),
-		),
-		p.quiz.Render(),
-		h(n{tag: "div"}, fits...),
-		section("ff-pitfalls-all", w.Pitfalls.Heading, pitfalls...),
-		section("ff-next", w.NextSteps.Heading,
-			append(paragraphs(w.NextSteps.Paragraphs), p.ws.Render())...),
-		section("ff-faq", w.FAQ.Heading, faq...),
+		first,
+		second,
+		h(n{tag: "div", class: "ff-rest"}, rest...),
 		ctaLink(w, cta, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
@@ -393,6 +426,17 @@ func (p *page) Render() app.UI {
 // section is a titled part of the page.
 func section(class, heading string, body ...app.UI) app.UI {
 	return h(n{tag: "section", class: "ff-section " + class}, append([]app.UI{h(n{tag: "h2", text: heading})}, body...)...)
+}
+
+// fold is a titled part of the page folded into a native disclosure, open
+// as the visitor left it; name tells it apart.
+func (p *page) fold(name, class, heading string, body ...app.UI) app.UI {
+	attrs := []string{"data-fold", name}
+	if p.folds[name] {
+		attrs = append(attrs, "open", "true") // never "false": see n
+	}
+	return h(n{tag: "details", class: "ff-section ff-fold " + class, id: "ff-fold-" + name, attrs: attrs, on: "toggle", handler: p.onFold},
+		append([]app.UI{h(n{tag: "summary"}, h(n{tag: "h2", text: heading}))}, body...)...)
 }
 
 func paragraphs(ps []string) []app.UI {

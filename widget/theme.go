@@ -18,6 +18,11 @@ type theme struct {
 	// the page shows no scrollbar, whose gutter would otherwise narrow the
 	// text until the frame grows and then shift every line below.
 	Framed bool
+	// View is the layout the partner chose (data-forgefit-view): "quiz",
+	// the default, opens on the fit questions with the comparison table
+	// below them and the rest of the article folded; "table" puts the
+	// table first; "full" shows the whole article, unfolded.
+	View string
 }
 
 // themeFromQuery reads theme and accent from q. Anything malformed is
@@ -34,6 +39,11 @@ func themeFromQuery(q params) theme {
 		t.OnAccent = textOn(a)
 	}
 	_, t.Framed = q("origin")
+	t.View = "quiz"
+	switch v := q.get("view"); v {
+	case "table", "full":
+		t.View = v
+	}
 	return t
 }
 

@@ -16,16 +16,19 @@ func TestThemeFromQuery(t *testing.T) {
 		query string
 		want  theme
 	}{
-		{"", theme{Scheme: "light"}},
-		{"theme=dark", theme{Scheme: "dark"}},
-		{"theme=auto", theme{Scheme: "auto"}},
-		{"origin=https%3A%2F%2Fwww.acme.com", theme{Scheme: "light", Framed: true}},
-		{"theme=light&accent=%23FC0", theme{Scheme: "light", Accent: "#ffcc00", OnAccent: "#000000"}},
-		{"accent=%231f4e79", theme{Scheme: "light", Accent: "#1f4e79", OnAccent: "#ffffff"}},
-		{"theme=purple&accent=red", theme{Scheme: "light"}},
-		{"accent=%23abcd", theme{Scheme: "light"}},
-		{"accent=%22%3E%3Cscript%3E", theme{Scheme: "light"}},
-		{"accent=%23ggg", theme{Scheme: "light"}},
+		{"", theme{View: "quiz", Scheme: "light"}},
+		{"theme=dark", theme{View: "quiz", Scheme: "dark"}},
+		{"theme=auto", theme{View: "quiz", Scheme: "auto"}},
+		{"view=table", theme{View: "table", Scheme: "light"}},
+		{"view=full&theme=dark", theme{View: "full", Scheme: "dark"}},
+		{"view=sideways", theme{View: "quiz", Scheme: "light"}},
+		{"origin=https%3A%2F%2Fwww.acme.com", theme{View: "quiz", Scheme: "light", Framed: true}},
+		{"theme=light&accent=%23FC0", theme{View: "quiz", Scheme: "light", Accent: "#ffcc00", OnAccent: "#000000"}},
+		{"accent=%231f4e79", theme{View: "quiz", Scheme: "light", Accent: "#1f4e79", OnAccent: "#ffffff"}},
+		{"theme=purple&accent=red", theme{View: "quiz", Scheme: "light"}},
+		{"accent=%23abcd", theme{View: "quiz", Scheme: "light"}},
+		{"accent=%22%3E%3Cscript%3E", theme{View: "quiz", Scheme: "light"}},
+		{"accent=%23ggg", theme{View: "quiz", Scheme: "light"}},
 	} {
 		q, _ := url.ParseQuery(tc.query)
 		if diff := cmp.Diff(tc.want, themeFromQuery(urlParams(q))); diff != "" {
