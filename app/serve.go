@@ -126,10 +126,16 @@ func run(cfg config, log *slog.Logger) error {
 			cfg.adminToken = newToken()
 		}
 	}
+	// A production server refuses calls to action that would send
+	// visitors to a placeholder address; the demo keeps the default
+	// content's.
 	loadPartners := func() (*server.Partners, error) {
 		ps, err := server.LoadPartners(cfg.partners)
-		if err != nil || !cfg.demo {
-			return ps, err
+		if err != nil {
+			return nil, err
+		}
+		if !cfg.demo {
+			return ps, server.CheckCTAs(lib, ps)
 		}
 		return ps.With(server.Partner{ID: server.DemoPartnerID, Name: "Demo Partner", Origins: []string{demoOrigin}})
 	}

@@ -114,6 +114,12 @@ func TestPrerender(t *testing.T) {
 	want := *base
 	// The partner's override, attributed to the partner.
 	want.CTA.URL = "https://acme.com/talk?ref=fit&utm_campaign=acme&utm_medium=partner&utm_source=forgefit"
+	// The partner's general URL serves every outcome it gave none for.
+	want.CTA.Outcomes = nil
+	for _, o := range base.Outcomes() {
+		label, _ := base.CTA.For(o)
+		want.CTA.Outcomes = append(want.CTA.Outcomes, content.OutcomeCTA{Outcome: o, Label: label, URL: want.CTA.URL})
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("data island content (-want +got):\n%s", diff)
 	}

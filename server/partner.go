@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ehforge/forgefit/widget/content"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -15,11 +16,15 @@ import (
 
 // Partner is a site allowed to embed the widget.
 type Partner struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Origins     []string `json:"origins"`
-	CTAURL      string   `json:"cta_url,omitempty"`
-	TokenSHA256 string   `json:"token_sha256,omitempty"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Origins []string `json:"origins"`
+	CTAURL  string   `json:"cta_url,omitempty"`
+	// CTAURLs are the call to action's URLs with one outcome's result,
+	// keyed by outcome (co-managed, fully-managed, either); CTAURL (or the
+	// content's) serves the others.
+	CTAURLs     map[string]string `json:"cta_urls,omitempty"`
+	TokenSHA256 string            `json:"token_sha256,omitempty"`
 }
 
 // AllowsOrigin reports whether origin is one of the partner's origins.
@@ -106,6 +111,14 @@ func NewPartners(list []Partner) (*Partners, error) {
 		if p.CTAURL != "" {
 			if u, err := url.Parse(p.CTAURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				bad("cta_url", "%q is not an absolute http(s) URL", p.CTAURL)
+			}
+		}
+		for _, outcome := range slices.Sorted(maps.Keys(p.CTAURLs)) {
+			if !content.ValidID(outcome) {
+				bad("cta_urls", "%q is not an outcome", outcome)
+			}
+			if err := content.CheckURL(p.CTAURLs[outcome]); err != nil {
+				bad("cta_urls."+outcome, "%v", err)
 			}
 		}
 		if p.TokenSHA256 != "" {

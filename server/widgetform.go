@@ -98,10 +98,10 @@ func (s *Server) widgetRequest(w http.ResponseWriter, r *http.Request) *widgetRe
 }
 
 // PartnerContent returns a widget's content in locale (or the default
-// locale) for a partner: the partner's call-to-action URL, when it has one,
-// replaces the content's, and the URL gets the partner's attribution. The
-// content is shared, so the changes go on a copy. The widget pages'
-// prerender looks content up through it.
+// locale) for a partner, with the call to action's URLs as the partner set
+// them (see partnerCTA), each with the partner's attribution. The content
+// is shared, so the changes go on a copy. The widget pages' prerender looks
+// content up through it.
 func (s *Server) PartnerContent(id, locale, partnerID string) (*content.Widget, error) {
 	if locale == "" {
 		locale = content.DefaultLocale
@@ -110,12 +110,40 @@ func (s *Server) PartnerContent(id, locale, partnerID string) (*content.Widget, 
 	if err != nil {
 		return nil, err
 	}
+	p, _ := s.Partner(partnerID)
 	c := *w
-	if p, ok := s.Partner(partnerID); ok && p.CTAURL != "" {
-		c.CTA.URL = p.CTAURL
-	}
+	c.CTA = partnerCTA(w, p)
 	c.CTA.URL = content.AttributedCTA(c.CTA.URL, partnerID)
+	for i := range c.CTA.Outcomes {
+		c.CTA.Outcomes[i].URL = content.AttributedCTA(c.CTA.Outcomes[i].URL, partnerID)
+	}
 	return &c, nil
+}
+
+// partnerCTA is w's call to action for partner p (nil for none), with one
+// URL for every outcome: the partner's URL for that outcome, else the
+// partner's general URL, else the content's for the outcome, else the
+// content's general one.
+func partnerCTA(w *content.Widget, p *Partner) content.CTA {
+	if p == nil {
+		p = &Partner{}
+	}
+	c := w.CTA
+	if p.CTAURL != "" {
+		c.URL = p.CTAURL
+	}
+	c.Outcomes = make([]content.OutcomeCTA, 0, len(w.Outcomes()))
+	for _, outcome := range w.Outcomes() {
+		label, u := w.CTA.For(outcome)
+		switch {
+		case p.CTAURLs[outcome] != "":
+			u = p.CTAURLs[outcome]
+		case p.CTAURL != "":
+			u = p.CTAURL
+		}
+		c.Outcomes = append(c.Outcomes, content.OutcomeCTA{Outcome: outcome, Label: label, URL: u})
+	}
+	return c
 }
 
 // handleWidgetForm handles "POST /w/{widget}": a step of the widget's
@@ -209,7 +237,12 @@ func (s *Server) handleWidgetCTA(w http.ResponseWriter, r *http.Request) {
 	if req == nil {
 		return
 	}
-	if req.widget.CTA.URL == "" {
+	outcome := ""
+	if req.visit.ShowsResult(req.widget) {
+		outcome = string(req.visit.Result(req.widget).Outcome)
+	}
+	_, to := req.widget.CTA.For(outcome)
+	if to == "" {
 		s.writePageError(w, http.StatusNotFound, "", "This widget has no call to action.", "")
 		return
 	}
@@ -221,7 +254,7 @@ func (s *Server) handleWidgetCTA(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, req.widget.CTA.URL, http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // consented reports whether a widget may record: the page's consent

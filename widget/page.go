@@ -415,7 +415,7 @@ func (p *page) Render() app.UI {
 		first,
 		second,
 		h(n{tag: "div", class: "ff-rest"}, rest...),
-		ctaLink(w, cta, p.onCTA),
+		ctaLink(w, p.outcome, cta, p.onCTA),
 		// encoding/json escapes <, > and & so the island cannot close its
 		// script element early.
 		app.Raw(`<script type="application/json" id="`+islandID+`">`+p.island+`</script>`),

@@ -310,7 +310,7 @@ func (q *quiz) renderResult() app.UI {
 		h(n{tag: "h4", text: w.UI.FlipHeading}),
 		h(n{tag: "p", text: flipText(w, rec.Flip)}),
 		pitfalls,
-		ctaLink(w, q.ICTA, q.IOnCTA),
+		ctaLink(w, rec.Outcome, q.ICTA, q.IOnCTA),
 		h(n{tag: "form", class: "ff-actions", attrs: postForm, on: "submit", handler: q.onSubmit},
 			hidden(fieldView, q.IVisit.View),
 			hidden(fieldConsent, ""),
@@ -320,18 +320,20 @@ func (q *quiz) renderResult() app.UI {
 	)
 }
 
-// ctaLink is the call to action: a new tab (the only kind of link go-app's
-// click handler lets through from inside the widget), without the opener.
-// href is our server's URL for it, which records the click and redirects to
-// the partner's or the content's URL, attributed.
-func ctaLink(w *content.Widget, href string, onClick app.EventHandler) app.UI {
-	if w.CTA.URL == "" || href == "" {
+// ctaLink is the call to action with outcome on screen ("" for none), in
+// its words: a new tab (the only kind of link go-app's click handler lets
+// through from inside the widget), without the opener. href is our server's
+// URL for it, which records the click and redirects to the partner's or the
+// content's URL for that outcome, attributed.
+func ctaLink(w *content.Widget, outcome, href string, onClick app.EventHandler) app.UI {
+	label, to := w.CTA.For(outcome)
+	if to == "" || href == "" {
 		return nil
 	}
 	return h(n{tag: "p", class: "ff-cta"},
 		h(n{tag: "a", class: "ff-button ff-primary", on: "click", handler: onClick,
 			attrs: []string{"href", href, "target", "_blank", "rel", "noopener"}},
-			h(n{tag: "span", text: w.CTA.Label}),
+			h(n{tag: "span", text: label}),
 			h(n{tag: "span", class: "ff-sr", text: " " + w.UI.NewTab}),
 		),
 	)

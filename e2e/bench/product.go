@@ -64,6 +64,9 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 	}
 	partners := map[string]any{"partners": []map[string]any{{
 		"id": benchPartner, "name": "Bench Partner", "origins": []string{partnerOrigin},
+		// A production server refuses a placeholder call to action (the
+		// default content's is one); no load follows it.
+		"cta_url": "https://partner.bench.internal/contact",
 	}}}
 	pb, _ := json.Marshal(partners)
 	partnersFile := filepath.Join(dir, "partners.json")

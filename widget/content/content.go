@@ -247,6 +247,35 @@ type CTA struct {
 	ID    string `json:"id"` // carried by the cta_clicked event
 	Label string `json:"label"`
 	URL   string `json:"url"` // absolute http or https
+	// Outcomes gives the call to action shown with a result: its own words
+	// and URL per outcome. Either may be empty, for the general one's.
+	Outcomes []OutcomeCTA `json:"outcomes,omitempty"`
+}
+
+// OutcomeCTA is the call to action shown with one outcome's result.
+type OutcomeCTA struct {
+	_ noCompare
+
+	Outcome string `json:"outcome"` // a model id or Either
+	Label   string `json:"label,omitempty"`
+	URL     string `json:"url,omitempty"`
+}
+
+// For returns the call to action's words and URL with outcome on screen
+// ("" for none): the outcome's own where it has them, else the general.
+func (c CTA) For(outcome string) (label, url string) {
+	label, url = c.Label, c.URL
+	for _, o := range c.Outcomes {
+		if o.Outcome == outcome && outcome != "" {
+			if o.Label != "" {
+				label = o.Label
+			}
+			if o.URL != "" {
+				url = o.URL
+			}
+		}
+	}
+	return label, url
 }
 
 // UI holds the words of the widget's controls, so each locale translates them

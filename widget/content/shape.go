@@ -73,5 +73,8 @@ func shape(w *Widget) map[string]string {
 	}
 	set("worksheet.critical", strings.Join(w.Worksheet.Critical, ","))
 	set("cta.id", w.CTA.ID)
+	for i, o := range w.CTA.Outcomes {
+		set(fmt.Sprintf("cta.outcomes[%d].outcome", i), o.Outcome)
+	}
 	return s
 }

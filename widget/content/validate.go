@@ -68,7 +68,7 @@ func (w *Widget) Validate() error {
 	p.questions(w.Fit, w.Comparison.Models)
 	p.results(w.Results, w.Outcomes(), models, pitfalls)
 	p.worksheet(w.Worksheet)
-	p.cta(w.CTA)
+	p.cta(w.CTA, w.Outcomes())
 	p.ui(w.UI)
 	return p.err()
 }
@@ -252,13 +252,29 @@ func (p *problems) worksheet(w Worksheet) {
 	p.required("worksheet.clear", w.Clear)
 }
 
-func (p *problems) cta(c CTA) {
+func (p *problems) cta(c CTA, outcomes []string) {
 	if !ValidID(c.ID) {
 		p.add("cta.id", "%q is not a valid id", c.ID)
 	}
 	p.required("cta.label", c.Label)
 	if err := CheckURL(c.URL); err != nil {
 		p.add("cta.url", "%v", err)
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Outcomes {
+		field := fmt.Sprintf("cta.outcomes[%d]", i)
+		switch {
+		case !slices.Contains(outcomes, o.Outcome):
+			p.add(field+".outcome", "%q is not an outcome (%s)", o.Outcome, strings.Join(outcomes, ", "))
+		case seen[o.Outcome]:
+			p.add(field+".outcome", "%q is given twice", o.Outcome)
+		}
+		seen[o.Outcome] = true
+		if o.URL != "" {
+			if err := CheckURL(o.URL); err != nil {
+				p.add(field+".url", "%v", err)
+			}
+		}
 	}
 }
 
