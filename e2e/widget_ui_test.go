@@ -216,9 +216,10 @@ func TestWidgetAccessibilityAndScreenshots(t *testing.T) {
 			checkAxe(t, ctx, "the result", ".ff-fit")
 			checkAxe(t, ctx, "the highlighted table", "table.ff-comparison")
 
-			// Share patching: the worksheet (folded below) flags it.
-			eval[bool](t, ctx, `(() => { document.getElementById("ff-fold-next").open = true; const s = document.getElementById("ff-ws-patching"); s.value = "shared"; s.dispatchEvent(new Event("change")); return true })()`)
-			waitTrue(t, ctx, `document.querySelector(".ff-ws-row.ff-risk label").textContent.includes("Patching")`, 5*time.Second)
+			// Give patching an owner: the worksheet (folded below) flags
+			// the critical responsibilities still undecided.
+			eval[bool](t, ctx, `(() => { document.getElementById("ff-fold-next").open = true; const s = document.getElementById("ff-ws-patching"); s.value = "msp"; s.dispatchEvent(new Event("change")); return true })()`)
+			waitTrue(t, ctx, `document.querySelector(".ff-ws-row.ff-risk label").textContent.includes("Backup validation")`, 5*time.Second)
 			checkAxe(t, ctx, "the worksheet", ".ff-worksheet")
 			shot(t, ctx, tc.name+"-result")
 		})

@@ -358,6 +358,7 @@ func (p *page) Render() app.UI {
 	w := p.widget
 	cta := p.ctaURL()
 	p.quiz.ICTA, p.quiz.IOnCTA = cta, p.onCTA
+	p.ws.IOutcome = p.outcome
 	recommended := ""
 	if _, ok := w.Model(p.outcome); ok {
 		recommended = p.outcome

@@ -282,8 +282,14 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	w := defaultWidget(t)
 	ws := &worksheet{IWidget: w, IVisit: newVisit()}
 	e, h := mount(t, ws.Render)
-	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) || !strings.Contains(html, `name="ws-patching"`) {
-		t.Errorf("an undecided worksheet does not warn, or has no named selects:\n%s", html)
+	// It starts neutral: nothing decided is not wrong yet.
+	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Start) || strings.Contains(html, "ff-risk") ||
+		!strings.Contains(html, "0 of 12 decided") || !hasElement(html, "select", `name="ws-patching"`) {
+		t.Errorf("an untouched worksheet is not neutral, or has no named selects:\n%s", html)
+	}
+	act(e, h, func(app.Context) { ws.set("user-tickets", content.OwnerMSP) })
+	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Warning) || strings.Count(html, "ff-ws-row ff-risk") != 3 || !strings.Contains(html, "1 of 12 decided") {
+		t.Errorf("once started, the three undecided critical rows are not flagged:\n%s", html)
 	}
 	owners := []content.Owner{content.OwnerShared, content.OwnerMSP, content.OwnerMSP, content.OwnerInternal}
 	for i, r := range w.Worksheet.Responsibilities {
@@ -299,16 +305,21 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 	if diff := cmp.Diff(want, obs.events(event.WorksheetCompleted)); diff != "" {
 		t.Errorf("worksheet_completed (-want +got):\n%s", diff)
 	}
+	// Shared patching is a note (write the split down), not a danger.
 	html := rendered(ws)
-	if strings.Count(html, "ff-ws-row ff-risk") != 1 || !strings.Contains(html, w.Worksheet.Warning) {
-		t.Errorf("shared patching is not flagged alone:\n%s", html)
+	if strings.Contains(html, "ff-risk") || !strings.Contains(html, w.Worksheet.SharedNote) || !strings.Contains(html, "11 of 12 decided") {
+		t.Errorf("shared patching is flagged, or the note or count is missing:\n%s", html)
 	}
 	act(e, h, func(app.Context) { ws.set("patching", content.OwnerMSP) })
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Clear) || strings.Contains(html, "ff-risk") {
-		t.Errorf("with one owner each, the worksheet still warns:\n%s", html)
+		t.Errorf("with one owner each, the worksheet is not clear:\n%s", html)
 	}
 	if n := len(obs.events(event.WorksheetCompleted)); n != 1 {
 		t.Errorf("worksheet_completed recorded %d times, want once per view", n)
+	}
+	ws.IOutcome = "co-managed"
+	if text := ws.text(); !strings.Contains(text, "Recommended: Co-managed IT") {
+		t.Errorf("the copied worksheet does not name the recommendation:\n%s", text)
 	}
 }
 

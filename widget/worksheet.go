@@ -2,6 +2,7 @@ package widget
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ehforge/forgefit/widget/content"
@@ -19,6 +20,9 @@ import (
 type worksheet struct {
 	IWidget *content.Widget
 	IVisit  *fit.Visit
+	// IOutcome is the recommendation on screen, if any: the copied text
+	// names it.
+	IOutcome string
 
 	touched  map[string]bool // responsibilities the visitor set
 	reported bool            // worksheet_completed was recorded
@@ -104,7 +108,9 @@ func (ws *worksheet) report() {
 }
 
 // text is the worksheet as plain text.
-func (ws *worksheet) text() string { return fit.WorksheetText(ws.IWidget, ws.IVisit.Owners) }
+func (ws *worksheet) text() string {
+	return fit.WorksheetText(ws.IWidget, ws.IVisit.Owners, ws.IOutcome)
+}
 
 // copy writes the worksheet to the clipboard. In a cross-site iframe the
 // browser refuses that unless the host page allows clipboard-write, so a
@@ -150,14 +156,14 @@ func (ws *worksheet) Render() app.UI {
 	w, v := ws.IWidget, ws.IVisit
 	sheet := w.Worksheet
 	report := fit.AssessOwnership(sheet, v.Owners)
-	status, statusClass := sheet.Clear, "ff-ws-status ff-ok"
-	if len(report.AtRisk) > 0 {
-		status, statusClass = sheet.Warning, "ff-ws-status ff-warn"
-	}
+	status, kind := report.Status(sheet)
+	// Rows are flagged once the visitor has started deciding: at first,
+	// everything is undecided and nothing is wrong yet.
 	rows := make([]app.UI, len(sheet.Responsibilities))
 	for i, r := range sheet.Responsibilities {
-		rows[i] = ws.renderRow(r, slices.Contains(report.AtRisk, r.ID))
+		rows[i] = ws.renderRow(r, kind != "start" && slices.Contains(report.AtRisk, r.ID))
 	}
+	progress := fill(sheet.Progress, "decided", strconv.Itoa(report.Decided), "total", strconv.Itoa(len(sheet.Responsibilities)))
 	var fallback, intro app.UI
 	if v.ShowText {
 		fallback = h(n{tag: "div", class: "ff-ws-fallback"},
@@ -184,7 +190,10 @@ func (ws *worksheet) Render() app.UI {
 			h(n{tag: "span", text: sheet.OwnerHeading}),
 		),
 		h(n{tag: "ul", class: "ff-ws-list"}, rows...),
-		h(n{tag: "p", id: "ff-ws-status", class: statusClass, text: status, attrs: statusRole}),
+		h(n{tag: "div", id: "ff-ws-status", class: "ff-ws-status ff-" + kind, attrs: statusRole},
+			h(n{tag: "p", class: "ff-ws-progress", text: progress}),
+			h(n{tag: "p", text: status}),
+		),
 		h(n{tag: "div", class: "ff-actions"},
 			submit("ff-button", w.UI.CheckWorksheet, doWorksheet, false),
 			submit("ff-button", w.UI.Copy, doCopy, false),

@@ -177,10 +177,17 @@ type Worksheet struct {
 	// shared or undecided (the page names patching, backups and change
 	// approval).
 	Critical []string `json:"critical"`
-	// Warning is shown when a critical responsibility is shared or
-	// undecided; Clear when none is.
-	Warning string `json:"warning"`
-	Clear   string `json:"clear"`
+	// Start is shown until the visitor has decided anything. Then
+	// Warning is shown while a critical responsibility is undecided (the
+	// fuzzy ownership the page warns about), SharedNote while one is
+	// shared (which can work when the split is written down, as the page's
+	// joint approval paths do), and Clear when each has one owner.
+	Start      string `json:"start"`
+	Warning    string `json:"warning"`
+	SharedNote string `json:"shared_note"`
+	Clear      string `json:"clear"`
+	// Progress is a template with {decided} and {total}: "5 of 12 decided".
+	Progress string `json:"progress"`
 }
 
 // Responsibility is one row of the worksheet.

@@ -248,8 +248,12 @@ func (p *problems) worksheet(w Worksheet) {
 		p.required(field+".label", r.Label)
 	}
 	p.refs("worksheet.critical", w.Critical, seen, "responsibility")
+	p.required("worksheet.start", w.Start)
 	p.required("worksheet.warning", w.Warning)
+	p.required("worksheet.shared_note", w.SharedNote)
 	p.required("worksheet.clear", w.Clear)
+	p.required("worksheet.progress", w.Progress)
+	p.placeholders("worksheet.progress", w.Progress, "decided", "total")
 }
 
 func (p *problems) cta(c CTA, outcomes []string) {

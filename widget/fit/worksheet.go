@@ -17,9 +17,15 @@ type Ownership map[string]content.Owner
 type OwnershipReport struct {
 	Shared    []string `json:"shared"`
 	Undecided []string `json:"undecided"`
-	// AtRisk lists the critical responsibilities that are shared or
-	// undecided: the pattern the page calls most dangerous.
+	// AtRisk lists the critical responsibilities left undecided: the fuzzy
+	// ownership the page calls most dangerous.
 	AtRisk []string `json:"at_risk"`
+	// SharedCritical lists the critical responsibilities shared: workable
+	// when the split is written down (the page's table gives co-managed
+	// IT joint approval paths), so a note, not a danger.
+	SharedCritical []string `json:"shared_critical"`
+	// Decided counts the responsibilities with an owner, shared included.
+	Decided int `json:"decided"`
 }
 
 // owner returns who owns responsibility id, reading anything unknown as
@@ -36,19 +42,38 @@ func (o Ownership) owner(id string) content.Owner {
 func AssessOwnership(ws content.Worksheet, o Ownership) OwnershipReport {
 	var r OwnershipReport
 	for _, resp := range ws.Responsibilities {
+		critical := slices.Contains(ws.Critical, resp.ID)
 		switch o.owner(resp.ID) {
 		case content.OwnerShared:
 			r.Shared = append(r.Shared, resp.ID)
+			if critical {
+				r.SharedCritical = append(r.SharedCritical, resp.ID)
+			}
 		case content.OwnerUndecided:
 			r.Undecided = append(r.Undecided, resp.ID)
-		default:
+			if critical {
+				r.AtRisk = append(r.AtRisk, resp.ID)
+			}
 			continue
 		}
-		if slices.Contains(ws.Critical, resp.ID) {
-			r.AtRisk = append(r.AtRisk, resp.ID)
-		}
+		r.Decided++
 	}
 	return r
+}
+
+// Status is what the worksheet says of r, and how: "start" before anything
+// is decided, then "warn" while a critical responsibility is undecided,
+// "note" while one is shared, and "ok" when each has one owner.
+func (r OwnershipReport) Status(ws content.Worksheet) (text, kind string) {
+	switch {
+	case r.Decided == 0:
+		return ws.Start, "start"
+	case len(r.AtRisk) > 0:
+		return ws.Warning, "warn"
+	case len(r.SharedCritical) > 0:
+		return ws.SharedNote, "note"
+	}
+	return ws.Clear, "ok"
 }
 
 // atRiskMark flags a critical responsibility that is shared or undecided in
@@ -56,16 +81,19 @@ func AssessOwnership(ws content.Worksheet, o Ownership) OwnershipReport {
 const atRiskMark = " (!)"
 
 // WorksheetText renders w's worksheet, filled in with o, as plain text for
-// the clipboard: a heading, one "Responsibility: Owner" line each (critical
-// ones that are shared or undecided marked "(!)"), and the worksheet's
-// warning or all-clear.
-func WorksheetText(w *content.Widget, o Ownership) string {
+// the clipboard: a heading, the recommendation when there is one (outcome,
+// "" for none), one "Responsibility: Owner" line each (critical ones left
+// undecided marked "(!)"), and what the worksheet says of it.
+func WorksheetText(w *content.Widget, o Ownership, outcome string) string {
 	ws := w.Worksheet
 	report := AssessOwnership(ws, o)
 	// Plain concatenation rather than a strings.Builder: the text is a
 	// dozen short lines, and each inlined WriteString costs app.wasm far
 	// more code than a call to the runtime's concatenation.
 	text := ws.Heading + ": " + w.Title + "\n\n"
+	if r, ok := w.Result(outcome); ok {
+		text += w.UI.Recommended + ": " + r.Label + "\n\n"
+	}
 	for _, resp := range ws.Responsibilities {
 		mark := ""
 		if slices.Contains(report.AtRisk, resp.ID) {
@@ -73,8 +101,9 @@ func WorksheetText(w *content.Widget, o Ownership) string {
 		}
 		text += resp.Label + ": " + ws.Owners.Label(o.owner(resp.ID)) + mark + "\n"
 	}
-	if len(report.AtRisk) > 0 {
-		return text + "\n" + strings.TrimSpace(atRiskMark) + " " + ws.Warning + "\n"
+	status, kind := report.Status(ws)
+	if kind == "warn" {
+		status = strings.TrimSpace(atRiskMark) + " " + status
 	}
-	return text + "\n" + ws.Clear + "\n"
+	return text + "\n" + status + "\n"
 }

@@ -35,12 +35,13 @@ func TestAssessOwnership(t *testing.T) {
 		{
 			name: "everything with the MSP",
 			own:  allTo(content.OwnerMSP),
-			want: OwnershipReport{},
+			want: OwnershipReport{Decided: 12},
 		},
 		{
+			// Documented sharing is not the danger: undecided ownership is.
 			name: "everything shared",
 			own:  allTo(content.OwnerShared),
-			want: OwnershipReport{Shared: all, AtRisk: []string{"patching", "backup-validation", "change-approval"}},
+			want: OwnershipReport{Shared: all, SharedCritical: []string{"patching", "backup-validation", "change-approval"}, Decided: 12},
 		},
 		{
 			name: "shared and unknown owners on critical ones",
@@ -54,9 +55,11 @@ func TestAssessOwnership(t *testing.T) {
 				return o
 			}(),
 			want: OwnershipReport{
-				Shared:    []string{"patching", "m365-admin"},
-				Undecided: []string{"change-approval", "vendor-management"},
-				AtRisk:    []string{"patching", "change-approval"},
+				Shared:         []string{"patching", "m365-admin"},
+				Undecided:      []string{"change-approval", "vendor-management"},
+				AtRisk:         []string{"change-approval"},
+				SharedCritical: []string{"patching"},
+				Decided:        10,
 			},
 		},
 		{
@@ -67,7 +70,7 @@ func TestAssessOwnership(t *testing.T) {
 				o["documentation"] = ""
 				return o
 			}(),
-			want: OwnershipReport{Shared: []string{"user-tickets"}, Undecided: []string{"documentation"}},
+			want: OwnershipReport{Shared: []string{"user-tickets"}, Undecided: []string{"documentation"}, Decided: 11},
 		},
 	}
 	for _, tt := range tests {
@@ -91,27 +94,58 @@ func TestWorksheetText(t *testing.T) {
 				{ID: "user-tickets", Label: "User tickets"},
 				{ID: "vendor-management", Label: "Vendor management"},
 			},
-			Critical: []string{"patching", "backup-validation"},
-			Warning:  "Give patching and backups one owner each.",
-			Clear:    "Patching and backups each have one owner.",
+			Critical:   []string{"patching", "backup-validation"},
+			Start:      "Choose an owner for each.",
+			Warning:    "Give patching and backups an owner each.",
+			SharedNote: "Write down how you share them.",
+			Clear:      "Patching and backups each have one owner.",
 		},
+		UI:      content.UI{Recommended: "Recommended"},
+		Results: []content.Result{{Outcome: "fully-managed", Label: "Fully managed IT"}},
 	}
 	tests := []struct {
-		name string
-		own  Ownership
-		want string
+		name    string
+		own     Ownership
+		outcome string
+		want    string
 	}{
 		{
-			name: "critical ones shared or undecided",
-			own:  Ownership{"patching": content.OwnerShared, "user-tickets": content.OwnerShared, "vendor-management": content.OwnerInternal},
+			name: "nothing decided",
 			want: "Ownership worksheet: Co-managed IT versus fully managed IT\n" +
 				"\n" +
-				"Patching: Shared (!)\n" +
+				"Patching: Not decided (!)\n" +
+				"Backup validation: Not decided (!)\n" +
+				"User tickets: Not decided\n" +
+				"Vendor management: Not decided\n" +
+				"\n" +
+				"Choose an owner for each.\n",
+		},
+		{
+			name:    "a critical one undecided, with the recommendation",
+			own:     Ownership{"patching": content.OwnerShared, "user-tickets": content.OwnerShared, "vendor-management": content.OwnerInternal},
+			outcome: "fully-managed",
+			want: "Ownership worksheet: Co-managed IT versus fully managed IT\n" +
+				"\n" +
+				"Recommended: Fully managed IT\n" +
+				"\n" +
+				"Patching: Shared\n" +
 				"Backup validation: Not decided (!)\n" +
 				"User tickets: Shared\n" +
 				"Vendor management: Internal\n" +
 				"\n" +
-				"(!) Give patching and backups one owner each.\n",
+				"(!) Give patching and backups an owner each.\n",
+		},
+		{
+			name: "critical ones shared",
+			own:  Ownership{"patching": content.OwnerShared, "backup-validation": content.OwnerMSP},
+			want: "Ownership worksheet: Co-managed IT versus fully managed IT\n" +
+				"\n" +
+				"Patching: Shared\n" +
+				"Backup validation: MSP\n" +
+				"User tickets: Not decided\n" +
+				"Vendor management: Not decided\n" +
+				"\n" +
+				"Write down how you share them.\n",
 		},
 		{
 			name: "critical ones owned",
@@ -128,7 +162,7 @@ func TestWorksheetText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, WorksheetText(w, tt.own)); diff != "" {
+			if diff := cmp.Diff(tt.want, WorksheetText(w, tt.own, tt.outcome)); diff != "" {
 				t.Errorf("WorksheetText (-want +got):\n%s", diff)
 			}
 		})
@@ -136,11 +170,11 @@ func TestWorksheetText(t *testing.T) {
 }
 
 func TestWorksheetTextGerman(t *testing.T) {
-	got := WorksheetText(mustWidget(t, "de"), Ownership{"patching": content.OwnerMSP, "backup-validation": content.OwnerShared})
+	got := WorksheetText(mustWidget(t, "de"), Ownership{"patching": content.OwnerMSP, "backup-validation": content.OwnerShared}, "")
 	want := "Zuständigkeits-Arbeitsblatt: Co-Managed IT oder Fully Managed IT\n" +
 		"\n" +
 		"Patchen: MSP\n" +
-		"Backup-Prüfung: Geteilt (!)\n" +
+		"Backup-Prüfung: Geteilt\n" +
 		"Änderungsfreigaben: Nicht entschieden (!)\n" +
 		"Benutzertickets und First-Level-Support: Nicht entschieden\n"
 	if !strings.HasPrefix(got, want) {
