@@ -58,7 +58,9 @@ func (s *Server) handleWidgetContent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(ENotFound, "widget %q has no %q content", id, locale))
 		return
 	}
-	body, err := json.Marshal(widget)
+	public := *widget
+	public.Review = nil // for the client, not for partners
+	body, err := json.Marshal(&public)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

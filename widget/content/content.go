@@ -46,6 +46,11 @@ type Widget struct {
 	Worksheet Worksheet `json:"worksheet"`
 	CTA       CTA       `json:"cta"`
 	UI        UI        `json:"ui"`
+
+	// Review notes, for the client, what this content says that the
+	// client's page does not (the widget's own words), and what it left
+	// out. Never shown: pages and the content API drop it.
+	Review []string `json:"review,omitempty"`
 }
 
 // Comparison is the table of topics against service models.

@@ -67,7 +67,7 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name:   "empty paragraph",
-			change: func(w *Widget) { w.NextSteps.Paragraphs[1] = "" },
+			change: func(w *Widget) { w.NextSteps.Paragraphs = append(w.NextSteps.Paragraphs, "") },
 			want:   []string{"next_steps.paragraphs[1]: is required"},
 		},
 		{
