@@ -112,6 +112,7 @@ func (s *Server) PartnerContent(id, locale, partnerID string) (*content.Widget, 
 	}
 	p, _ := s.Partner(partnerID)
 	c := *w
+	c.Review = nil // for the client, not for pages
 	c.CTA = partnerCTA(w, p)
 	c.CTA.URL = content.AttributedCTA(c.CTA.URL, partnerID)
 	for i := range c.CTA.Outcomes {
