@@ -378,13 +378,21 @@ func TestWorksWithoutTheWasm(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900, asVisitor...)
 	gate := gateRequests(t, ctx, gateRule{pattern: wasmDownload, fail: true})
+	// The partner page's host events, from its first script on.
+	hostEvents := `window.__host = [];
+		for (const type of ["ready", "answer", "result", "cta", "error"]) {
+			document.addEventListener("forgefit:" + type, (e) => __host.push(type));
+		}`
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hostEvents}); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.DemoURL+"/")); err != nil {
 		t.Fatal(err)
 	}
 	w := widgetAt(t, ctx, widgetPath)
 	// The page asked for its wasm and app.js saw it fail: from here on
 	// only the forms work.
-	waitTrue(t, w, `document.documentElement.dataset.forgefitError === "wasm"`, 10*time.Second)
+	waitTrue(t, w, `document.documentElement.dataset.forgefitWasmError === "true"`, 10*time.Second)
 	if n := gate.count(t, wasmDownload); n == 0 {
 		t.Fatal("the widget page never asked for its wasm")
 	}
@@ -469,6 +477,14 @@ func TestWorksWithoutTheWasm(t *testing.T) {
 		return slices.Contains(types(evs), event.CTAClicked)
 	})
 	noWasm(w, "after the call to action")
+	// The partner page heard what the wasm would have told it: ready once,
+	// each answer, the result and the call to action, and no error (the
+	// widget works without its wasm).
+	waitTrue(t, ctx, `__host.includes("cta")`, 5*time.Second)
+	wantHost := []string{"ready", "answer", "answer", "answer", "answer", "answer", "answer", "answer", "result", "cta"}
+	if diff := cmp.Diff(wantHost, eval[[]string](t, ctx, `__host`)); diff != "" {
+		t.Errorf("host events on the partner page (-want +got):\n%s", diff)
+	}
 
 	want := map[event.Type]int{
 		event.WidgetLoaded: 1, event.WidgetViewed: 1, event.QuizStarted: 1, event.QuestionAnswered: len(answers),
@@ -833,7 +849,7 @@ func firstQuestionWithoutWasm(t *testing.T, ctx context.Context, p *product) (co
 		t.Fatal(err)
 	}
 	w := widgetAt(t, ctx, widgetPath)
-	waitTrue(t, w, `document.documentElement.dataset.forgefitError === "wasm"`, 10*time.Second)
+	waitTrue(t, w, `document.documentElement.dataset.forgefitWasmError === "true"`, 10*time.Second)
 	if n, d := metric(t, p, "forgefit_batch_events_count"), metric(t, p, "forgefit_events_duplicate_total"); n != 0 || d != 0 {
 		t.Fatalf("before any answer the server recorded %v batches, %v duplicates", n, d)
 	}

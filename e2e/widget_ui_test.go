@@ -452,3 +452,32 @@ func TestQuizFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestResultLandsInView answers every question on a phone-sized partner
+// page and checks the result's heading is on the visitor's screen when it
+// shows: the host page scrolled to it if needed (the widget moves the focus
+// to it), not left above or below the viewport.
+func TestResultLandsInView(t *testing.T) {
+	p := startProduct(t)
+	ctx := newBrowser(t, 375, 812)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatal(err)
+	}
+	w := openDemoWidget(t, ctx, p)
+	total := eval[int](t, w, `JSON.parse(document.getElementById("forgefit-content").textContent).fit.questions.length`)
+	for i := 0; i < total; i++ {
+		progress := "Question " + itoa(i+1) + " of " + itoa(total)
+		waitTrue(t, w, `document.getElementById("ff-progress-label").textContent === `+jsString(progress), 5*time.Second)
+		eval[bool](t, w, `document.querySelector("input[name=option]").focus(), true`)
+		key(t, ctx, "1") // the first option, and on
+	}
+	waitTrue(t, w, `document.activeElement && document.activeElement.id === "ff-result-heading"`, 5*time.Second)
+	// Where the heading is on the partner's screen: the iframe's place in
+	// the partner page plus the heading's in the iframe.
+	frameTop := eval[float64](t, ctx, `document.querySelector("iframe").getBoundingClientRect().top`)
+	headingTop := eval[float64](t, w, `document.getElementById("ff-result-heading").getBoundingClientRect().top`)
+	viewport := eval[float64](t, ctx, `innerHeight`)
+	if top := frameTop + headingTop; top < 0 || top > viewport-40 {
+		t.Errorf("the result's heading is at y=%v on a %v-px screen, out of view", top, viewport)
+	}
+}

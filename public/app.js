@@ -32,11 +32,9 @@
       return exited;
     })
     .catch((err) => {
-      document.documentElement.setAttribute("data-forgefit-error", "wasm");
-      console.error("forgefit: the widget could not start:", err);
-      // Tell the loader at once rather than let it time out (frame.js).
-      if (window.forgefitPost) {
-        window.forgefitPost("error", { code: "wasm", message: "the widget's client could not start" });
-      }
+      // The widget works on without its wasm (its native forms): nothing to
+      // tell the loader, which heard "ready" from frame.js already.
+      document.documentElement.setAttribute("data-forgefit-wasm-error", "true");
+      console.error("forgefit: the widget's client could not start; the widget works on without it:", err);
     });
 })();

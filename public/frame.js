@@ -88,13 +88,18 @@
   // server's page saying why the widget cannot start (an origin the
   // partner has not registered, say): the loader hears it at once, rather
   // than when its timeout runs out, and shows the visitor the fallback link.
+  // A page a native post landed on (its URL names where, see below) is the
+  // same widget, ready already: the loader hears "ready" once a visit.
+  const landed = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
   const failed = root.dataset.forgefitError;
   if (failed) {
     const alert = document.querySelector("[role=alert]");
     post("error", { code: failed, message: alert ? alert.textContent : "" });
   } else {
     root.dataset.forgefitReady = "true";
-    post("ready", {});
+    if (!landed) {
+      post("ready", {});
+    }
   }
 
   // One tap a question. An option chosen with a pointer (a tap, a click)
@@ -133,10 +138,46 @@
   // A step posted natively comes back as a new page whose fragment names
   // where the visitor is (the next question, the result, the worksheet's
   // status): put the focus there, as the wasm does when it changes steps.
-  const landed = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
   if (landed) {
     landed.focus();
   }
+
+  // Without the wasm, tell the loader what each native step did, as the
+  // wasm does in place (then it has set data-forgefit-wasm): the answer
+  // when a question is posted, the result when a post lands on it, the
+  // call to action when it is followed. The page's data islands say which
+  // question and result: the content, and the visit it was served at.
+  const island = (id) => {
+    try {
+      return JSON.parse(document.getElementById(id).textContent);
+    } catch {
+      return null;
+    }
+  };
+  const widget = island("forgefit-content");
+  const visit = island("forgefit-visit");
+  const native = () => widget && visit && root.dataset.forgefitWasm !== "true";
+  addEventListener("submit", (e) => {
+    const form = e.target;
+    const step = visit && (visit.step || 0);
+    if (!native() || form.id !== "ff-quiz" || !e.submitter || e.submitter.value !== "next") {
+      return;
+    }
+    const question = widget.fit.questions[step];
+    const option = form.elements.option && form.elements.option.value;
+    if (question && option) {
+      post("answer", { question: question.id, option, index: step });
+    }
+  });
+  if (landed && landed.id === "ff-result-heading" && native() && visit.outcome) {
+    post("result", { outcome: visit.outcome, margin: visit.margin });
+  }
+  addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest(".ff-cta a");
+    if (link && native()) {
+      post("cta", { cta: widget.cta.id, outcome: visit.outcome || "" });
+    }
+  });
 
   // The URL names the visit. A first page's view id goes into it, so that
   // going back to the page renders the same view and a form submitted

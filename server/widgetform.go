@@ -216,6 +216,17 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The host page's consent, as frame.js last heard it, goes on in the
+	// next page's URL: the loader tells a widget the host's state once a
+	// visit, not at every step.
+	if req.query.Has("consent") {
+		switch r.PostForm.Get(formConsent) {
+		case "granted":
+			req.query.Set("consent", "granted")
+		case "denied":
+			req.query.Set("consent", "required")
+		}
+	}
 	// The fragment names where the visitor lands; frame.js moves the
 	// focus there, as the wasm does when it changes steps in place.
 	landing := "#ff-q-heading"

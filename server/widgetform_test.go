@@ -274,9 +274,14 @@ func TestNativeFormsHonourConsent(t *testing.T) {
 	}
 	granted := nextForm("it-team")
 	granted.Set("consent", "granted")
-	env.submit(t, page, granted)
+	_, loc := env.submit(t, page, granted)
 	if evs := env.storedEvents(t); len(evs) == 0 {
 		t.Error("nothing stored once the form carried the host's consent")
+	}
+	// The next page knows the host consented: the loader tells a widget
+	// once a visit, not at every step.
+	if u, _ := url.Parse(loc); u.Query().Get("consent") != "granted" {
+		t.Errorf("the next page %s does not carry the consent", loc)
 	}
 }
 

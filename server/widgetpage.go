@@ -43,7 +43,39 @@ func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
 	r2 := r.Clone(r.Context())
 	r2.URL.RawQuery = strings.TrimPrefix(req.pageURL(req.visit), r2.URL.Path+"?")
 	r2.RequestURI = r2.URL.RequestURI()
-	s.cfg.Widgets.ServeHTTP(w, r2)
+	// Every page is new: a first page makes a view id, and the partner's
+	// data (its call to action) may have changed since. go-app would
+	// answer 304 to an If-None-Match of its build version, and a browser
+	// would then show a cached page, with an old visit's view id (whose
+	// answers would be dropped as duplicates, and which would follow the
+	// visitor from visit to visit).
+	r2.Header.Del("If-None-Match")
+	r2.Header.Del("If-Modified-Since")
+	s.cfg.Widgets.ServeHTTP(&noStore{ResponseWriter: w}, r2)
+}
+
+// noStore keeps a response out of every cache, whatever the handler that
+// writes it sets.
+type noStore struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *noStore) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *noStore) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.ResponseWriter.Write(b)
 }
 
 // widgetQuery keeps the known, valid parameters of a widget page request.

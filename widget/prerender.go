@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/google/uuid"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -41,7 +42,19 @@ func (p *page) prerender(ctx app.Context) {
 		query.Del(k)
 	}
 	p.query = query.Encode()
-	if b, err = json.Marshal(p.visit); err != nil {
+	// The island also carries the result on screen, for frame.js to tell
+	// the loader without the wasm; the client reads the visit and ignores
+	// the rest.
+	served := struct {
+		fit.Visit
+		Outcome event.Outcome `json:"outcome,omitempty"`
+		Margin  *float64      `json:"margin,omitempty"`
+	}{Visit: p.visit}
+	if p.visit.ShowsResult(w) {
+		d := p.visit.Result(w)
+		served.Outcome, served.Margin = d.Outcome, d.Margin
+	}
+	if b, err = json.Marshal(served); err != nil {
 		return
 	}
 	p.served = string(b)

@@ -20,7 +20,7 @@
     wasm: 0, // <html data-forgefit-wasm="true"> seen
     takeoverMark: 0, // performance.mark("forgefit:takeover")
     wasmStarted: 0, // app.js's mark after Go's first run: the client has started
-    error: "", // <html data-forgefit-error>
+    error: "", // <html data-forgefit-wasm-error> (app.js could not start the wasm)
     shifts: [], // [time, value] of this document's layout shifts without recent input
     shiftSources: [], // for BENCH_DEBUG
     loadEnd: 0,
@@ -76,7 +76,7 @@
         m.formAtReady = form();
       }
       if (!m.wasm && root.getAttribute("data-forgefit-wasm") === "true") m.wasm = now;
-      if (!m.error && root.hasAttribute("data-forgefit-error")) m.error = root.getAttribute("data-forgefit-error") || "set";
+      if (!m.error && root.hasAttribute("data-forgefit-wasm-error")) m.error = "wasm";
     }
     if (m.tablePainted && m.ready && m.wasm) observer.disconnect();
   };
@@ -85,7 +85,7 @@
     childList: true,
     subtree: true,
     attributes: true,
-    attributeFilter: ["data-forgefit-ready", "data-forgefit-wasm", "data-forgefit-error"],
+    attributeFilter: ["data-forgefit-ready", "data-forgefit-wasm", "data-forgefit-wasm-error"],
   });
 
   new PerformanceObserver((list) => {

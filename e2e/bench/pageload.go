@@ -49,7 +49,7 @@ type frameMarks struct {
 	Wasm         float64      `json:"wasm"`         // data-forgefit-wasm="true" set
 	TakeoverMark float64      `json:"takeoverMark"` // performance.mark("forgefit:takeover")
 	WasmStarted  float64      `json:"wasmStarted"`  // app.js's forgefit:go-yielded mark
-	Error        string       `json:"error"`        // data-forgefit-error
+	Error        string       `json:"error"`        // "wasm" when app.js set data-forgefit-wasm-error
 	Shifts       [][2]float64 `json:"shifts"`       // [time, value], without recent input
 	LoadEnd      float64      `json:"loadEnd"`
 	// For BENCH_DEBUG only: [ms in the iframe, score, what moved...].
@@ -293,7 +293,7 @@ func waitTakeover(ctx context.Context, o loadOptions, frame *frameMarks, read fu
 			return ""
 		}
 		if frame.Error != "" {
-			return "the wasm failed: data-forgefit-error=" + frame.Error
+			return "the wasm failed to start (data-forgefit-wasm-error)"
 		}
 		if frame.WasmStarted > 0 {
 			if started.IsZero() {
