@@ -300,15 +300,17 @@ type UI struct {
 	// Recommended marks the comparison column of the recommended model.
 	Recommended string `json:"recommended"`
 
-	Start      string `json:"start"` // starts the fit questions
+	// Start and Loading are no longer shown (the questions open at once
+	// and work before the wasm); kept so content files that have them
+	// still load. Optional.
+	Start      string `json:"start,omitempty"`
 	Back       string `json:"back"`
 	Next       string `json:"next"`
 	ShowResult string `json:"show_result"` // replaces Next on the last question
 	Restart    string `json:"restart"`
 	// Progress is a template with {n} and {total}: "Question {n} of {total}".
 	Progress string `json:"progress"`
-	// Loading is shown on the answers until the client can take them.
-	Loading string `json:"loading"`
+	Loading  string `json:"loading,omitempty"`
 
 	// Provisional is a template with {answered} and {total}, shown with a
 	// lean based on some of the answers.
