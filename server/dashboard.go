@@ -11,12 +11,16 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ehforge/forgefit/widget/content"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/html"
 )
 
 //go:embed dashboard.html
 var dashboardFiles embed.FS
+
+// dashboardTime is how the dashboard prints a moment.
+const dashboardTime = "2 Jan 2006, 15:04 UTC"
 
 // dashboard renders marketing's dashboard: server-side HTML, no scripts,
 // minified.
@@ -27,9 +31,8 @@ type dashboard struct {
 
 func newDashboard() (*dashboard, error) {
 	tmpl, err := template.New("dashboard.html").Funcs(template.FuncMap{
-		"num":    func(n int64) string { return groupThousands(n) },
-		"pct":    func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
-		"change": change,
+		"num":    groupThousands,
+		"plural": plural,
 	}).ParseFS(dashboardFiles, "dashboard.html")
 	if err != nil {
 		return nil, err
@@ -39,72 +42,67 @@ func newDashboard() (*dashboard, error) {
 	return &dashboard{tmpl: tmpl, min: m}, nil
 }
 
-// dashboardPage is what the template shows.
+// dashboardPage is what the template shows: the sign-in page, an opened
+// sign-in link, a sign-in link just created, or the figures.
 type dashboardPage struct {
-	SignedIn  bool
-	Error     string
-	Admin     bool
-	Viewer    string // the signed-in partner, when not admin
-	CSRF      string
-	Partner   string // the partner shown; "" for all
-	Widget    string // the widget shown; "" for all
-	From, To  string
-	Partners  []string
-	Widgets   []string
+	SignedIn bool
+	Error    string
+	Admin    bool
+	Viewer   string // the signed-in partner's name, when not admin
+	CSRF     string
+
+	Invite  *invite      // a sign-in link, opened
+	Created *createdLink // a sign-in link the admin just created
+
+	Partner     string // the partner shown; "" for all
+	PartnerName string
+	Widget      string // the widget shown; "" for all
+	From, To    string
+	Range       string // the range in words
+	Partners    []choice
+	Widgets     []choice
+	ShareDays   []int
+	DefaultDays int
+
 	Stats     *Stats
-	Previous  *Stats
+	Headline  []headlineFigure
+	Compared  string // "previous 30 days"
 	Chart     chart
-	Funnel    []funnelStep
-	Outcomes  []outcomeShare
+	Funnel    questionFunnel
+	Answers   []questionSplit
+	Outcomes  []shareRow
+	CTAs      []ctaTable
+	FAQs      []shareRow
+	Worksheet []worksheetRow
 	CSVURL    string
 	Generated string
 }
 
-type funnelStep struct {
-	Label   string
-	Count   int64
-	Width   float64 // % of the first step
-	DropOff float64
-}
+// choice is an option of a select: a value and the words shown for it.
+type choice struct{ Value, Text string }
 
-type outcomeShare struct {
-	Label string
-	Count int64
-	Share float64
-}
-
-// chart is a daily bar chart of views with completions drawn over them,
-// laid out here so the template only places shapes.
-type chart struct {
-	Width, Height float64
-	Bars          []chartBar
-	Max           int64
-	Label         string
-}
-
-type chartBar struct {
-	X, W                  float64
-	ViewsY, ViewsH        float64
-	CompletedY, CompleteH float64
-	Title                 string
-}
-
-// handleDashboard handles "GET /dashboard": the sign-in form, or the
-// figures for the signed-in viewer.
+// handleDashboard handles "GET /dashboard": the sign-in page, a sign-in
+// link (?link=), or the figures for the signed-in viewer.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
+	if token := r.URL.Query().Get("link"); token != "" {
+		s.showInvite(w, r, token)
+		return
+	}
 	v, ok := s.viewerOf(r)
 	if !ok || bearerToken(r) != "" {
 		s.renderDashboard(w, r, http.StatusOK, &dashboardPage{})
 		return
 	}
 	cookie, _ := r.Cookie(sessionCookie)
+	page := &dashboardPage{SignedIn: true, Admin: v.admin, Viewer: s.partnerName(v.partner), CSRF: s.sessions.csrf(cookie.Value)}
 	q, err := s.parseStatsQuery(r, v)
 	if err != nil {
 		status := http.StatusBadRequest
 		if e, ok := err.(*Error); ok {
 			status = statusOf[e.Code]
 		}
-		s.renderDashboard(w, r, status, &dashboardPage{SignedIn: true, Admin: v.admin, Viewer: v.partner, CSRF: s.sessions.csrf(cookie.Value), Error: err.Error()})
+		page.Error = err.Error()
+		s.renderDashboard(w, r, status, page)
 		return
 	}
 	cur, err := s.stats(r, q)
@@ -117,15 +115,33 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	page := &dashboardPage{
-		SignedIn: true, Admin: v.admin, Viewer: v.partner, CSRF: s.sessions.csrf(cookie.Value),
-		Partner: q.partner, Widget: q.widget, From: q.from.Format(time.DateOnly), To: q.to.Format(time.DateOnly),
-		Widgets: s.cfg.Content.IDs(), Stats: cur, Previous: prev,
-		Chart: newChart(cur), Funnel: newFunnel(cur), Outcomes: newOutcomes(cur),
-		Generated: s.now().UTC().Format("2006-01-02 15:04 UTC"),
+	labels := newDashboardLabels(s.cfg.Content, q.widget)
+	page.Partner, page.PartnerName = q.partner, s.partnerName(q.partner)
+	page.Widget, page.From, page.To = q.widget, q.from.Format(time.DateOnly), q.to.Format(time.DateOnly)
+	page.Range = dayRange(q.from, q.to)
+	page.Stats = cur
+	page.Compared = previousPeriod(q.days())
+	page.Headline = newHeadline(cur, prev, page.Compared)
+	page.Chart = newChart(cur, q.from, q.to)
+	page.Funnel = newFunnel(cur, labels)
+	page.Answers = newAnswerSplit(cur, labels)
+	page.Outcomes = newOutcomes(cur, labels)
+	page.CTAs = newCTATables(cur, labels)
+	page.FAQs = newFAQs(cur, labels)
+	page.Worksheet = newWorksheet(cur, labels)
+	page.Generated = s.now().UTC().Format(dashboardTime)
+	for _, id := range s.cfg.Content.IDs() {
+		title := id
+		if wc, err := s.cfg.Content.Widget(id, content.DefaultLocale); err == nil && wc.Title != "" {
+			title = wc.Title
+		}
+		page.Widgets = append(page.Widgets, choice{id, title})
 	}
 	if v.admin {
-		page.Partners = s.partners.Load().IDs()
+		for _, id := range s.partners.Load().IDs() {
+			page.Partners = append(page.Partners, choice{id, s.partnerName(id)})
+		}
+		page.ShareDays, page.DefaultDays = shareLinkDays, defaultShareDays
 	}
 	csvQuery := url.Values{"from": {page.From}, "to": {page.To}}
 	if q.partner != "" {
@@ -138,14 +154,23 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	s.renderDashboard(w, r, http.StatusOK, page)
 }
 
+// partnerName is the registered name of partner id: the id itself when the
+// partner is no longer registered, "" for all partners.
+func (s *Server) partnerName(id string) string {
+	if p, ok := s.partners.Load().Partner(id); ok && p.Name != "" {
+		return p.Name
+	}
+	return id
+}
+
 // handleDashboardCSV handles "GET /dashboard/stats.csv": the CSV export for
 // a signed-in session (the API route wants a bearer token).
 func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	s.handleStatsCSV(w, r)
 }
 
-// handleLogin handles "POST /dashboard/login": a token in, a session
-// cookie out.
+// handleLogin handles "POST /dashboard/login": a sign-in link's token
+// (link) or an access token (token) in, a session cookie out.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
 		s.writeError(w, r, Errorf(EForbidden, "sign in from the dashboard's own page"))
@@ -156,14 +181,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EInvalid, "the form could not be read"))
 		return
 	}
-	v, ok := s.viewerOfToken(r.PostForm.Get("token"))
-	if !ok {
-		s.renderDashboard(w, r, http.StatusUnauthorized, &dashboardPage{Error: "That token is not valid."})
+	now := s.now()
+	if token := r.PostForm.Get("link"); token != "" {
+		l, p, err := s.shareLinkOf(token)
+		if err != nil {
+			status, msg := shareRefusal(err)
+			s.renderDashboard(w, r, status, &dashboardPage{Error: msg})
+			return
+		}
+		s.log.InfoContext(r.Context(), "dashboard sign-in with a link", "partner", p.ID, "link_expires", l.expires)
+		s.startSession(w, r, viewer{partner: p.ID}, now, l.expires)
 		return
 	}
+	v, ok := s.viewerOfToken(r.PostForm.Get("token"))
+	if !ok {
+		s.renderDashboard(w, r, http.StatusUnauthorized, &dashboardPage{Error: "That access token is not valid."})
+		return
+	}
+	s.startSession(w, r, v, now, now.Add(s.sessions.ttl))
+}
+
+// startSession sets v's session cookie, which lasts the session's ttl or
+// until until, whichever comes first (a link's session ends with the
+// link), and sends the browser to the dashboard.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v viewer, now, until time.Time) {
+	issued := now
+	if until.Before(now.Add(s.sessions.ttl)) {
+		issued = until.Add(-s.sessions.ttl) // issue stamps issued + ttl as the expiry
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: s.sessions.issue(v, s.now()), Path: "/dashboard",
-		MaxAge: int(s.sessions.ttl.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Name: sessionCookie, Value: s.sessions.issue(v, issued), Path: "/dashboard",
+		MaxAge: max(1, int(until.Sub(now).Seconds())), HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.secure(r),
 	})
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
@@ -213,83 +261,412 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, status 
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
+	// A sign-in link may sit in this page's URL: never send it to another
+	// site. (Not no-referrer: that makes a form post's Origin "null", and
+	// sign-in checks the Origin.)
+	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	_, _ = w.Write(out.Bytes())
 }
 
-func newChart(st *Stats) chart {
-	c := chart{Width: 720, Height: 180, Label: "Daily views (bars) and completions (dark bars), UTC days"}
-	for _, d := range st.Days {
-		c.Max = max(c.Max, d.Views, d.Completions)
+// headlineFigure is one count of the headline with its change against the
+// previous period and, for some, a rate.
+type headlineFigure struct {
+	Label  string
+	Value  int64
+	Change string
+	Sub    string
+}
+
+func newHeadline(cur, prev *Stats, compared string) []headlineFigure {
+	c, p := cur.Totals, prev.Totals
+	empty := prev.FreshAsOf == nil // the previous period counted nothing at all
+	fig := func(label string, cur, prev int64, sub string) headlineFigure {
+		return headlineFigure{label, cur, change(cur, prev, empty, compared), sub}
 	}
-	n := float64(len(st.Days))
-	if n == 0 {
-		return c
+	return []headlineFigure{
+		fig("Views", c.Views, p.Views, shareText(c.Views, c.Loads, "load")),
+		fig("Visitors", c.Visitors, p.Visitors, "unique each day, summed"),
+		fig("Quiz starts", c.QuizStarts, p.QuizStarts, shareText(c.QuizStarts, c.Views, "view")),
+		fig("Completions", c.Completions, p.Completions, shareText(c.Completions, c.QuizStarts, "quiz start")),
+		fig("CTA clicks", c.CTAClicks, p.CTAClicks, shareText(c.CTAClicks, c.Views, "view")),
+		fig("FAQ opens", c.FAQOpens, p.FAQOpens, ""),
+		fig("Worksheets", c.WorksheetCompletions, p.WorksheetCompletions, "completed"),
 	}
-	slot := c.Width / n
-	scale := 0.0
-	if c.Max > 0 {
-		scale = (c.Height - 10) / float64(c.Max)
+}
+
+// shareText says what share of base things n is: "12% of 1,024 loads",
+// "0% of 0 loads", or, when a base of zero gives no share, "no loads
+// counted".
+func shareText(n, base int64, thing string) string {
+	p := shareOf(n, base)
+	if p.NA {
+		return "no " + thing + "s counted"
 	}
-	for i, d := range st.Days {
-		vh, ch := float64(d.Views)*scale, float64(d.Completions)*scale
-		c.Bars = append(c.Bars, chartBar{
-			X: round1(float64(i)*slot + slot*0.1), W: round1(math.Max(slot*0.8, 0.5)),
-			ViewsY: round1(c.Height - vh), ViewsH: round1(vh),
-			CompletedY: round1(c.Height - ch), CompleteH: round1(ch),
-			Title: fmt.Sprintf("%s: %d views, %d completions", d.Day, d.Views, d.Completions),
-		})
+	return p.Text + " of " + groupThousands(base) + " " + plural(base, thing)
+}
+
+// plural is thing, with an s unless n is one.
+func plural(n int64, thing string) string {
+	if n == 1 {
+		return thing
 	}
+	return thing + "s"
+}
+
+// previousPeriod names the period a range is compared with.
+func previousPeriod(days int) string {
+	if days == 1 {
+		return "previous day"
+	}
+	return fmt.Sprintf("previous %d days", days)
+}
+
+// change says how cur compares with prev, the same figure over the
+// previous period; prevEmpty says that period counted nothing at all.
+func change(cur, prev int64, prevEmpty bool, compared string) string {
+	switch {
+	case cur == prev:
+		return "no change vs " + compared
+	case prev == 0 && prevEmpty:
+		return "no data in the " + compared
+	case prev == 0:
+		return "up from 0 in the " + compared
+	}
+	d := (float64(cur) - float64(prev)) / float64(prev) * 100
+	sign := "+"
+	if d < 0 {
+		sign, d = "−", -d // a minus sign, which screen readers say
+	}
+	text := fmt.Sprintf("%.0f%%", d)
+	if d < 1 {
+		text = fmt.Sprintf("%.1f%%", d)
+	}
+	return sign + text + " vs " + compared
+}
+
+// pct is a share as the dashboard prints it. A share of a zero base is 0%
+// when the count is zero too; with a count, it is not available (NA).
+type pct struct {
+	Text string
+	NA   bool
+}
+
+func shareOf(n, base int64) pct {
+	switch {
+	case base > 0:
+		return pct{Text: percentText(ratio(n, base))}
+	case n == 0:
+		return pct{Text: "0%"}
+	}
+	return pct{NA: true}
+}
+
+// percentText prints a ratio as a percentage with at most one decimal:
+// "0%", "12%", "12.5%".
+func percentText(f float64) string {
+	v := math.Round(f*1000) / 10
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f%%", v)
+	}
+	return fmt.Sprintf("%.1f%%", v)
+}
+
+// barLength is n's bar, 0 to 100, against top; a count that is not zero
+// always shows.
+func barLength(n, top int64) float64 {
+	if n <= 0 || top <= 0 {
+		return 0
+	}
+	return math.Max(round1(float64(n)/float64(top)*100), 0.5)
+}
+
+// chart is the daily chart: a table of days (weeks, for long ranges) with
+// each day's views and completions as numbers and bars.
+type chart struct {
+	Unit    string // "Day" or "Week"
+	Caption string
+	Max     int64
+	Rows    []chartRow
+}
+
+type chartRow struct {
+	Date, Label          string // the first day (YYYY-MM-DD), and in words
+	Views, Completions   int64
+	ViewsBar, Completion float64 // bar lengths, 0 to 100
+}
+
+// chartDaysMax is the longest range drawn day by day; longer ones are
+// drawn by week, so a year is some 53 rows rather than 365.
+const chartDaysMax = 92
+
+func newChart(st *Stats, from, to time.Time) chart {
+	c := chart{Unit: "Day"}
+	step := 1
+	if len(st.Days) > chartDaysMax {
+		c.Unit, step = "Week", 7
+	}
+	oneYear := from.Year() == to.Year()
+	for i := 0; i < len(st.Days); i += step {
+		days := st.Days[i:min(i+step, len(st.Days))]
+		first, _ := time.Parse(time.DateOnly, days[0].Day)
+		last, _ := time.Parse(time.DateOnly, days[len(days)-1].Day)
+		row := chartRow{Date: days[0].Day, Label: dayLabel(first, oneYear, step == 1)}
+		if step > 1 {
+			row.Label = dayRange(first, last)
+		}
+		for _, d := range days {
+			row.Views += d.Views
+			row.Completions += d.Completions
+		}
+		c.Max = max(c.Max, row.Views, row.Completions)
+		c.Rows = append(c.Rows, row)
+	}
+	for i := range c.Rows {
+		c.Rows[i].ViewsBar = barLength(c.Rows[i].Views, c.Max)
+		c.Rows[i].Completion = barLength(c.Rows[i].Completions, c.Max)
+	}
+	per := "day"
+	if step > 1 {
+		per = "week"
+	}
+	c.Caption = fmt.Sprintf("Views and quiz completions per %s, %s (UTC). Bars are drawn against the highest %s: %s.",
+		per, dayRange(from, to), per, groupThousands(c.Max))
 	return c
 }
 
-func newFunnel(st *Stats) []funnelStep {
-	steps := []funnelStep{{Label: "Quiz started", Count: st.Totals.QuizStarts}}
-	for _, q := range st.Questions {
-		steps = append(steps, funnelStep{Label: fmt.Sprintf("Q%d %s", q.Index+1, q.Question), Count: q.Answers, DropOff: q.DropOff})
+// dayLabel names a day in the chart: "Mon 3 Nov", with the year when the
+// range spans more than one.
+func dayLabel(d time.Time, oneYear, weekday bool) string {
+	layout := "2 Jan 2006"
+	if oneYear {
+		layout = "2 Jan"
 	}
-	steps = append(steps, funnelStep{Label: "Completed", Count: st.Totals.Completions})
-	top := steps[0].Count
-	for _, s := range steps {
-		top = max(top, s.Count)
+	if weekday {
+		layout = "Mon " + layout
 	}
-	for i := range steps {
-		if top > 0 {
-			steps[i].Width = round1(float64(steps[i].Count) / float64(top) * 100)
-		}
-	}
-	return steps
+	return d.Format(layout)
 }
 
-func newOutcomes(st *Stats) []outcomeShare {
-	t := st.Totals
-	total := t.CoManaged + t.FullyManaged + t.Either
-	share := func(n int64) float64 {
-		if total == 0 {
-			return 0
-		}
-		return float64(n) / float64(total)
-	}
-	return []outcomeShare{
-		{"Co-managed IT", t.CoManaged, share(t.CoManaged)},
-		{"Fully managed IT", t.FullyManaged, share(t.FullyManaged)},
-		{"Either model", t.Either, share(t.Either)},
-	}
-}
-
-// change says how cur compares with prev, as the dashboard prints it.
-func change(cur, prev int64) string {
+// dayRange names a range of days: "3 Nov 2026", "3 – 9 Nov 2026",
+// "28 Dec 2026 – 3 Jan 2027".
+func dayRange(from, to time.Time) string {
 	switch {
-	case prev == 0 && cur == 0:
-		return "no change"
-	case prev == 0:
-		return "new"
+	case from.Equal(to):
+		return from.Format("2 Jan 2006")
+	case from.Year() != to.Year():
+		return from.Format("2 Jan 2006") + " – " + to.Format("2 Jan 2006")
+	case from.Month() != to.Month():
+		return from.Format("2 Jan") + " – " + to.Format("2 Jan 2006")
 	}
-	d := (float64(cur) - float64(prev)) / float64(prev) * 100
-	if d >= 0 {
-		return fmt.Sprintf("+%.0f%%", d)
+	return from.Format("2") + " – " + to.Format("2 Jan 2006")
+}
+
+// questionFunnel is the question funnel: the answers to each question from the
+// quiz starts on, and what each step lost.
+type questionFunnel struct {
+	Starts, Completions int64
+	CompletionRate      pct
+	Steps               []funnelStep
+}
+
+type funnelStep struct {
+	N       int // the question's number in the quiz
+	Label   label
+	Answers int64
+	Bar     float64
+	DropOff string // of the step before: quiz starts for the first question
+}
+
+func newFunnel(st *Stats, l dashboardLabels) questionFunnel {
+	f := questionFunnel{Starts: st.Totals.QuizStarts, Completions: st.Totals.Completions, CompletionRate: shareOf(st.Totals.Completions, st.Totals.QuizStarts)}
+	top := f.Starts
+	for _, q := range st.Questions {
+		top = max(top, q.Answers)
 	}
-	return fmt.Sprintf("%.0f%%", d)
+	for _, q := range st.Questions {
+		f.Steps = append(f.Steps, funnelStep{
+			N: questionNumber(l, q.Question, q.Index), Label: l.question(q.Question),
+			Answers: q.Answers, Bar: barLength(q.Answers, top), DropOff: percentText(q.DropOff),
+		})
+	}
+	return f
+}
+
+// questionNumber is a question's number as visitors see it: its place in
+// the content, or the index the events carried for a retired one.
+func questionNumber(l dashboardLabels, id string, index int) int {
+	if _, i, ok := l.questionOf(id); ok {
+		return i + 1
+	}
+	return index + 1
+}
+
+// questionSplit is how the answers to one question split over its options.
+type questionSplit struct {
+	N       int
+	Label   label
+	Answers int64
+	Options []shareRow
+}
+
+// shareRow is a count, its share of a whole and its bar.
+type shareRow struct {
+	Label label
+	Count int64
+	Share pct
+	Bar   float64
+}
+
+// newAnswerSplit lists every question of the content, then the retired
+// ones that got answers, each with every option of the content and then
+// the retired options that were chosen.
+func newAnswerSplit(st *Stats, l dashboardLabels) []questionSplit {
+	byID := map[string]QuestionStats{}
+	for _, q := range st.Questions {
+		byID[q.Question] = q
+	}
+	var out []questionSplit
+	add := func(id string, index int) {
+		q := byID[id]
+		counts := map[string]int64{}
+		for _, o := range q.Options {
+			counts[o.Value] = o.Count
+		}
+		split := questionSplit{N: questionNumber(l, id, index), Label: l.question(id), Answers: q.Answers}
+		for _, o := range ordered(l.optionIDs(id), q.Options) {
+			split.Options = append(split.Options, shareRow{
+				Label: l.option(id, o), Count: counts[o], Share: shareOf(counts[o], q.Answers), Bar: barLength(counts[o], q.Answers),
+			})
+		}
+		out = append(out, split)
+	}
+	known := map[string]bool{}
+	for _, id := range l.questionIDs() {
+		known[id] = true
+		add(id, 0)
+	}
+	for _, q := range st.Questions {
+		if !known[q.Question] {
+			add(q.Question, q.Index)
+		}
+	}
+	return out
+}
+
+// ordered lists the content's ids, then the other values counted, largest
+// first (as ranked).
+func ordered(ids []string, counted []Ranked) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(ids)+len(counted))
+	for _, id := range ids {
+		seen[id] = true
+		out = append(out, id)
+	}
+	for _, r := range counted {
+		if !seen[r.Value] {
+			seen[r.Value] = true
+			out = append(out, r.Value)
+		}
+	}
+	return out
+}
+
+// newOutcomes is the split of completed quizzes by recommendation.
+func newOutcomes(st *Stats, l dashboardLabels) []shareRow {
+	var total int64
+	for _, n := range st.Outcomes {
+		total += n
+	}
+	var out []shareRow
+	for _, o := range ordered(l.outcomeIDs(), rank(st.Outcomes, 0)) {
+		n := st.Outcomes[o]
+		out = append(out, shareRow{Label: l.outcome(o), Count: n, Share: shareOf(n, total), Bar: barLength(n, total)})
+	}
+	return out
+}
+
+// ctaTable is the clicks on one call to action by the recommendation on
+// screen, each against the times that recommendation was shown.
+type ctaTable struct {
+	Label  label
+	Clicks int64
+	Rows   []ctaRow
+}
+
+type ctaRow struct {
+	Outcome       label
+	Clicks, Shown int64
+	Rate          pct
+}
+
+func newCTATables(st *Stats, l dashboardLabels) []ctaTable {
+	clicks := map[string]map[string]int64{} // CTA → outcome → clicks
+	total := map[string]int64{}
+	for _, c := range st.CTAs {
+		if clicks[c.CTA] == nil {
+			clicks[c.CTA] = map[string]int64{}
+		}
+		clicks[c.CTA][c.Outcome] += c.Clicks
+		total[c.CTA] += c.Clicks
+	}
+	var out []ctaTable
+	for _, id := range ordered(l.ctaIDs(), rank(total, 0)) {
+		t := ctaTable{Label: l.cta(id), Clicks: total[id]}
+		for _, o := range ordered(l.outcomeIDs(), rank(clicks[id], 0)) {
+			n, shown := clicks[id][o], st.Recommendations[o]
+			t.Rows = append(t.Rows, ctaRow{Outcome: l.outcome(o), Clicks: n, Shown: shown, Rate: shareOf(n, shown)})
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// newFAQs lists every FAQ entry of the content, then retired ones opened,
+// with its share of all FAQ opens.
+func newFAQs(st *Stats, l dashboardLabels) []shareRow {
+	counts := map[string]int64{}
+	var total int64
+	for _, f := range st.FAQs {
+		counts[f.Value] = f.Count
+		total += f.Count
+	}
+	var out []shareRow
+	for _, id := range ordered(l.faqIDs(), st.FAQs) {
+		out = append(out, shareRow{Label: l.faq(id), Count: counts[id], Share: shareOf(counts[id], total), Bar: barLength(counts[id], total)})
+	}
+	return out
+}
+
+// worksheetRow is one responsibility that completed worksheets left shared
+// or undecided.
+type worksheetRow struct {
+	Label             label
+	Shared, Undecided int64
+}
+
+func newWorksheet(st *Stats, l dashboardLabels) []worksheetRow {
+	both := map[string]int64{}
+	rows := map[string]*worksheetRow{}
+	row := func(id string) *worksheetRow {
+		if rows[id] == nil {
+			rows[id] = &worksheetRow{Label: l.responsibility(id)}
+		}
+		return rows[id]
+	}
+	for _, r := range st.Worksheet.Shared {
+		row(r.Value).Shared += r.Count
+		both[r.Value] += r.Count
+	}
+	for _, r := range st.Worksheet.Undecided {
+		row(r.Value).Undecided += r.Count
+		both[r.Value] += r.Count
+	}
+	var out []worksheetRow
+	for _, r := range rank(both, 0) {
+		out = append(out, *rows[r.Value])
+	}
+	return out
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }

@@ -166,6 +166,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /dashboard/stats.csv", s.handleDashboardCSV)
 	mux.HandleFunc("POST /dashboard/login", s.handleLogin)
 	mux.HandleFunc("POST /dashboard/logout", s.handleLogout)
+	mux.HandleFunc("POST /dashboard/share", s.handleDashboardShare)
 	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	cors := s.partnerCORS()
 	mux.Handle("GET /api/v1/widgets/{widget}", cors(http.HandlerFunc(s.handleWidgetContent)))

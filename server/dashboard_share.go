@@ -1,0 +1,178 @@
+package server
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ehforge/forgefit/widget/content"
+)
+
+// Sign-in links let a partner's marketer into the dashboard without a
+// token: the admin creates one from the dashboard for one partner and
+// sends it. A link is signed with the session key, so every server that
+// shares the key accepts it and none keeps a list of links; it holds one
+// partner id and an expiry and nothing else. It cannot be withdrawn before
+// it expires except by changing the session key, which also signs everyone
+// out; lifetimes are short for that reason.
+
+// shareLinkDays are the lifetimes, in days, an admin may give a link.
+var shareLinkDays = []int{7, 30, 90}
+
+const (
+	defaultShareDays = 30
+	// maxShareToken bounds what verifyShareToken reads: a 64-byte partner
+	// id makes a token of some 180 bytes.
+	maxShareToken = 256
+)
+
+var (
+	errShareInvalid = errors.New("sign-in link not valid")
+	errShareExpired = errors.New("sign-in link expired")
+)
+
+// shareLink is what a valid link grants: one partner's figures until it
+// expires.
+type shareLink struct {
+	partner string
+	expires time.Time
+}
+
+// shareToken returns the signed token of a link for partner that expires
+// at expires (to the second). Its signature is domain-separated from the
+// session's and the CSRF token's.
+func (ss *sessions) shareToken(partner string, expires time.Time) string {
+	payload := "l1|" + partner + "|" + strconv.FormatInt(expires.Unix(), 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + ss.sign("share|"+payload)
+}
+
+// verifyShareToken checks a token's size, signature, form and expiry, in
+// that order: nothing in an unsigned token is trusted.
+func (ss *sessions) verifyShareToken(token string, now time.Time) (shareLink, error) {
+	if len(token) > maxShareToken {
+		return shareLink{}, errShareInvalid
+	}
+	enc, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return shareLink{}, errShareInvalid
+	}
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return shareLink{}, errShareInvalid
+	}
+	payload := string(b)
+	if !hmac.Equal([]byte(sig), []byte(ss.sign("share|"+payload))) {
+		return shareLink{}, errShareInvalid
+	}
+	parts := strings.Split(payload, "|")
+	if len(parts) != 3 || parts[0] != "l1" || !content.ValidID(parts[1]) {
+		return shareLink{}, errShareInvalid
+	}
+	exp, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return shareLink{}, errShareInvalid
+	}
+	expires := time.Unix(exp, 0).UTC()
+	// A link never outlives the longest lifetime we give one: a signed
+	// token that claims more was not made by this code.
+	longest := time.Duration(slices.Max(shareLinkDays))*24*time.Hour + time.Hour
+	if expires.After(now.Add(longest)) {
+		return shareLink{}, errShareInvalid
+	}
+	if !now.Before(expires) {
+		return shareLink{}, errShareExpired
+	}
+	return shareLink{partner: parts[1], expires: expires}, nil
+}
+
+// shareLinkOf verifies a link's token and that its partner is still
+// registered; the error is one a marketer may read.
+func (s *Server) shareLinkOf(token string) (shareLink, *Partner, error) {
+	l, err := s.sessions.verifyShareToken(token, s.now())
+	if err != nil {
+		return shareLink{}, nil, err
+	}
+	p, ok := s.partners.Load().Partner(l.partner)
+	if !ok {
+		return shareLink{}, nil, errShareInvalid
+	}
+	return l, p, nil
+}
+
+// shareRefusal is the status and the message of a page refusing a link.
+func shareRefusal(err error) (int, string) {
+	if errors.Is(err, errShareExpired) {
+		return http.StatusGone, "This sign-in link has expired. Ask your Forge Fit contact for a new one."
+	}
+	return http.StatusBadRequest, "This sign-in link is not valid. Ask your Forge Fit contact for a new one."
+}
+
+// showInvite answers "GET /dashboard?link=…": who the link is for and a
+// button that signs in with it. Opening the link signs nobody in: the
+// session starts with the button's post from this page, so a mail
+// scanner that follows links changes nothing, and the SameSite=Strict
+// cookie is set by a same-site request, which the browser then sends.
+func (s *Server) showInvite(w http.ResponseWriter, r *http.Request, token string) {
+	l, p, err := s.shareLinkOf(token)
+	if err != nil {
+		status, msg := shareRefusal(err)
+		s.renderDashboard(w, r, status, &dashboardPage{Error: msg})
+		return
+	}
+	s.renderDashboard(w, r, http.StatusOK, &dashboardPage{Invite: &invite{
+		Token: token, PartnerName: p.Name, Expires: l.expires.Format(dashboardTime),
+	}})
+}
+
+// invite is a valid sign-in link, opened.
+type invite struct {
+	Token, PartnerName, Expires string
+}
+
+// createdLink is a sign-in link the admin has just created.
+type createdLink struct {
+	PartnerName, URL, Expires string
+	Days                      int
+}
+
+// handleDashboardShare handles "POST /dashboard/share": the admin creates
+// a sign-in link for one partner. The post must come from our origin with
+// the session's CSRF token; the link is shown once, never logged.
+func (s *Server) handleDashboardShare(w http.ResponseWriter, r *http.Request) {
+	cookie, err := r.Cookie(sessionCookie)
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err != nil || !s.sameOrigin(r) || r.ParseForm() != nil ||
+		!hmacEqual(r.PostForm.Get("csrf"), s.sessions.csrf(cookie.Value)) {
+		s.writeError(w, r, Errorf(EForbidden, "create sign-in links from the dashboard's own page"))
+		return
+	}
+	v, ok := s.sessions.verify(cookie.Value, s.now())
+	if !ok || !v.admin {
+		s.writeError(w, r, Errorf(EForbidden, "only the admin creates sign-in links"))
+		return
+	}
+	id := r.PostForm.Get("partner")
+	p, ok := s.partners.Load().Partner(id)
+	if !content.ValidID(id) || !ok {
+		s.writeError(w, r, Errorf(EInvalid, "partner: %q is not a registered partner", id))
+		return
+	}
+	days, err := strconv.Atoi(r.PostForm.Get("days"))
+	if err != nil || !slices.Contains(shareLinkDays, days) {
+		s.writeError(w, r, Errorf(EInvalid, "days: must be one of %v", shareLinkDays))
+		return
+	}
+	expires := s.now().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
+	link := s.publicOrigin(r) + "/dashboard?" + url.Values{"link": {s.sessions.shareToken(p.ID, expires)}}.Encode()
+	s.log.InfoContext(r.Context(), "dashboard sign-in link created", "partner", p.ID, "expires", expires.UTC())
+	s.renderDashboard(w, r, http.StatusOK, &dashboardPage{
+		SignedIn: true, Admin: true, CSRF: s.sessions.csrf(cookie.Value),
+		Created: &createdLink{PartnerName: p.Name, URL: link, Expires: expires.UTC().Format(dashboardTime), Days: days},
+	})
+}
