@@ -22,7 +22,9 @@ import (
 )
 
 // screenshotDir is where the suite writes its screenshots (ignored by git).
-const screenshotDir = "screenshots"
+// A reviewed set is committed one folder up, in e2e/screenshots/: copy the
+// ones worth keeping there by hand after looking at them.
+const screenshotDir = "screenshots/latest"
 
 // axePath is the axe-core that `make test` installs (see AXE_VERSION in the
 // Makefile).
