@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,6 +104,14 @@ func TestDashboardShowsWhatABrowserJustDid(t *testing.T) {
 	}
 	if text := eval[string](t, ctx, `document.querySelector("main").innerText`); strings.Contains(text, "internal-it") || strings.Contains(text, "it-team") {
 		t.Error("the dashboard shows question or option ids")
+	}
+	// The visit was a person's: nothing of it was left out as bot or test
+	// traffic, and the page says how much was.
+	excluded := eval[string](t, ctx, `document.getElementById("excluded-counts").textContent`)
+	if m := regexp.MustCompile(`^(\d+) test events? and (\d+) bot events? were left out of these figures\.$`).FindStringSubmatch(excluded); m == nil {
+		t.Errorf("the bot and test traffic section says %q, want how many events of each were left out", excluded)
+	} else if m[1] != "0" || m[2] != "0" {
+		t.Errorf("the dashboard says %s test and %s bot events were left out of a person's visit", m[1], m[2])
 	}
 	audit(ctx, "dashboard")
 

@@ -426,29 +426,73 @@ func TestDashboardChartAndChanges(t *testing.T) {
 	}
 }
 
-// TestDashboardSaysBotAndTestTrafficIsLeftOut: bot and test events are not
-// counted, and the dashboard says so without pretending to know how many
-// there were (the rollups do not count them).
-func TestDashboardSaysBotAndTestTrafficIsLeftOut(t *testing.T) {
+// TestDashboardCountsBotAndTestTrafficLeftOut: bot and test events are not
+// counted in any figure, and the dashboard says how many of each the
+// period had, for the partner and range shown only. A previous period
+// with only such events had no data.
+func TestDashboardCountsBotAndTestTrafficLeftOut(t *testing.T) {
 	e := newStatsEnv(t)
-	now := time.Now().UTC()
-	test := visit("acme", now, "t", ev(event.WidgetViewed, event.Data{}), ev(event.WidgetViewed, event.Data{}))
-	test.Test = true
-	bot := visit("acme", now, "", ev(event.WidgetViewed, event.Data{}), ev(event.WidgetViewed, event.Data{}), ev(event.WidgetViewed, event.Data{}))
-	bot.Bot = true
-	e.write(t, visit("acme", now, "v", ev(event.WidgetViewed, event.Data{})), test, bot)
+	at := func(day int) time.Time { return time.Date(2026, 11, day, 12, 0, 0, 0, time.UTC) }
+	views := func(n int) []event.Event {
+		var evs []event.Event
+		for range n {
+			evs = append(evs, ev(event.WidgetViewed, event.Data{}))
+		}
+		return evs
+	}
+	flagged := func(b server.Batch, test, bot bool) server.Batch {
+		b.Test, b.Bot = test, bot
+		return b
+	}
+	e.write(t,
+		// 14–20 Nov: 1 counted view; 12 test events (one of them from a
+		// test embed in a webdriver) and 3 bot events.
+		visit("acme", at(16), "v", views(1)...),
+		flagged(visit("acme", at(16), "t", views(7)...), true, false),
+		flagged(visit("acme", at(18), "", views(4)...), true, false),
+		flagged(visit("acme", at(18), "", views(1)...), true, true),
+		flagged(visit("acme", at(20), "", views(3)...), false, true),
+		// Not acme's, or not in the range.
+		flagged(visit("other", at(16), "", views(5)...), true, false),
+		flagged(visit("acme", at(13), "", views(6)...), false, true),
+		flagged(visit("acme", at(21), "", views(2)...), true, false),
+	)
 	b := newDashboardBrowser(t, e)
 	b.signIn(acmeToken)
-	_, page := b.do("GET", "/dashboard", nil, "")
-	if got := headline(page)["Views"]; len(got) == 0 || got[0] != "1" {
-		t.Errorf("views %v, want the 1 counted view (bot and test left out)", got)
+	for _, tc := range []struct {
+		query, views, change, excluded string
+	}{
+		{"?from=2026-11-14&to=2026-11-20", "1", "no data in the previous 7 days",
+			"12 test events and 3 bot events were left out of these figures."},
+		{"?from=2026-11-18&to=2026-11-18", "0", "no change vs previous day",
+			"5 test events and 0 bot events were left out of these figures."},
+		{"?from=2026-11-20&to=2026-11-20", "0", "no change vs previous day",
+			"0 test events and 3 bot events were left out of these figures."},
+		{"?from=2026-11-21&to=2026-11-21", "0", "no change vs previous day",
+			"2 test events and 0 bot events were left out of these figures."},
+		{"?from=2026-11-13&to=2026-11-13", "0", "no change vs previous day",
+			"0 test events and 6 bot events were left out of these figures."},
+	} {
+		_, page := b.do("GET", "/dashboard"+tc.query, nil, "")
+		if got := headline(page)["Views"]; len(got) < 2 || got[0] != tc.views || got[1] != tc.change {
+			t.Errorf("%s: views %v, want %s, %q (bot and test left out)", tc.query, got, tc.views, tc.change)
+		}
+		excluded := section(page, "excluded-h")
+		if !strings.Contains(excluded, "left out of every figure") || !strings.Contains(excluded, "data-forgefit-test") {
+			t.Errorf("%s: the page does not say bot and test traffic is left out: %q", tc.query, excluded)
+		}
+		if !strings.HasSuffix(excluded, tc.excluded) {
+			t.Errorf("%s: bot and test traffic section %q, want it to end %q", tc.query, excluded, tc.excluded)
+		}
 	}
-	excluded := section(page, "excluded-h")
-	if !strings.Contains(excluded, "left out of every figure") || !strings.Contains(excluded, "data-forgefit-test") {
-		t.Errorf("the page does not say bot and test traffic is left out: %q", excluded)
+	// Singular when one, and no data when a day had only events left out.
+	e.write(t, flagged(visit("acme", at(24), "", views(1)...), false, true))
+	_, page := b.do("GET", "/dashboard?from=2026-11-24&to=2026-11-24", nil, "")
+	if got := section(page, "excluded-h"); !strings.HasSuffix(got, "0 test events and 1 bot event were left out of these figures.") {
+		t.Errorf("one bot event: %q", got)
 	}
-	if regexp.MustCompile(`\d`).MatchString(excluded) {
-		t.Errorf("the page shows a count of excluded traffic that nothing counts: %q", excluded)
+	if !strings.Contains(page, "No events counted in this range.") {
+		t.Error("a day with only a bot event does not say no events were counted")
 	}
 }
 

@@ -57,6 +57,11 @@ type Figures struct {
 	CoManaged            int64   `json:"outcome_co_managed"`
 	FullyManaged         int64   `json:"outcome_fully_managed"`
 	Either               int64   `json:"outcome_either"`
+
+	// Events left out of every figure above: from test-mode embeds, and
+	// from bots (crawlers, webdriver). An event flagged as both is test.
+	TestEvents int64 `json:"excluded_test_events"`
+	BotEvents  int64 `json:"excluded_bot_events"`
 }
 
 // DayStats are one UTC day's figures.
@@ -214,6 +219,8 @@ func (d *DayStats) add(r *Rollup) {
 	f.CoManaged += r.Completions[event.CoManaged]
 	f.FullyManaged += r.Completions[event.FullyManaged]
 	f.Either += r.Completions[event.Either]
+	f.TestEvents += r.TestEvents
+	f.BotEvents += r.BotEvents
 }
 
 func (f *Figures) sum(o *Figures) {
@@ -231,6 +238,8 @@ func (f *Figures) sum(o *Figures) {
 	f.CoManaged += o.CoManaged
 	f.FullyManaged += o.FullyManaged
 	f.Either += o.Either
+	f.TestEvents += o.TestEvents
+	f.BotEvents += o.BotEvents
 }
 
 func (f *Figures) rates() {

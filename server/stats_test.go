@@ -119,6 +119,7 @@ func TestStatsFromKnownEvents(t *testing.T) {
 	day1Figures := server.Figures{
 		Loads: 2, Views: 2, ViewRate: 1, Visitors: 2, QuizStarts: 2, Answers: 3, Completions: 1, CompletionRate: 0.5,
 		CTAClicks: 1, ClickThrough: 0.5, FAQOpens: 1, WorksheetCompletions: 1, CoManaged: 1,
+		TestEvents: 1, BotEvents: 1, // left out of every figure above
 	}
 	day2Figures := server.Figures{Loads: 1}
 	totals := day1Figures
@@ -164,6 +165,82 @@ func TestStatsFromKnownEvents(t *testing.T) {
 	json.Unmarshal(body, &all)
 	if all.Totals.Views != 3 {
 		t.Errorf("all partners, one day: %d views, want 3", all.Totals.Views)
+	}
+}
+
+// TestStatsCountEventsLeftOut checks the counts of test and bot events in
+// the JSON (per day and in total) and the CSV (its last two columns), on
+// closed days read through the cache: they change no other figure, and a
+// day with only events left out counts nothing, not even as fresh.
+func TestStatsCountEventsLeftOut(t *testing.T) {
+	e := newStatsEnv(t)
+	day1 := time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC)
+	day2, day3 := day1.AddDate(0, 0, 1), day1.AddDate(0, 0, 2) // day3 is in the next month
+	flagged := func(b server.Batch, test, bot bool) server.Batch {
+		b.Test, b.Bot = test, bot
+		return b
+	}
+	viewed := ev(event.WidgetViewed, event.Data{})
+	e.write(t,
+		visit("acme", day1, "alice", ev(event.WidgetLoaded, event.Data{}), viewed),
+		flagged(visit("acme", day1.Add(time.Hour), "alice", viewed, viewed), true, false),
+		flagged(visit("acme", day1.Add(2*time.Hour), "", viewed, viewed, viewed), false, true),
+		flagged(visit("acme", day1.Add(3*time.Hour), "bob", viewed), true, true), // a test embed in a webdriver: test
+		flagged(visit("acme", day2, "carol", viewed, viewed, viewed, viewed, viewed), false, true),
+		flagged(visit("acme", day3, "", viewed), true, false),
+		flagged(visit("other", day1, "", viewed, viewed), true, false),
+	)
+	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-30&to=2026-11-01", "admin-secret")
+	var got server.Stats
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	day1Figures := server.Figures{Loads: 1, Views: 1, ViewRate: 1, Visitors: 1, TestEvents: 3, BotEvents: 3}
+	totals := day1Figures
+	totals.TestEvents, totals.BotEvents = 3+1, 3+5
+	wantDays := []server.DayStats{
+		{Day: "2026-10-30", Figures: day1Figures},
+		{Day: "2026-10-31", Figures: server.Figures{BotEvents: 5}},
+		{Day: "2026-11-01", Figures: server.Figures{TestEvents: 1}},
+	}
+	if diff := cmp.Diff(wantDays, got.Days); diff != "" {
+		t.Errorf("days (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(totals, got.Totals); diff != "" {
+		t.Errorf("totals (-want +got):\n%s", diff)
+	}
+	if got.FreshAsOf == nil || !got.FreshAsOf.Equal(day1) {
+		t.Errorf("fresh_as_of %v, want %v: the newest event counted, not the newest left out", got.FreshAsOf, day1)
+	}
+	if !strings.Contains(string(body), `"excluded_test_events":4,"excluded_bot_events":8`) {
+		t.Errorf("the JSON totals do not name the counts excluded_test_events and excluded_bot_events: %s", body)
+	}
+	// Days with only events left out: nothing counted, nothing fresh.
+	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-31&to=2026-11-01", "admin-secret")
+	var leftOut server.Stats
+	json.Unmarshal(body, &leftOut)
+	if want := (server.Figures{TestEvents: 1, BotEvents: 5}); leftOut.Totals != want || leftOut.FreshAsOf != nil {
+		t.Errorf("days with only events left out: totals %+v, fresh %v; want %+v and none fresh", leftOut.Totals, leftOut.FreshAsOf, want)
+	}
+
+	res, body := e.getStats(t, "/api/v1/stats.csv?partner=acme&from=2026-10-30&to=2026-11-01", "admin-secret")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"day", "partner", "widget", "widget_loads", "views", "visitors", "quiz_starts", "answers",
+			"completions", "quiz_restarts", "recommendations", "cta_clicks", "faq_opens", "worksheet_completions",
+			"outcome_co_managed", "outcome_fully_managed", "outcome_either", "excluded_test_events", "excluded_bot_events"},
+		{"2026-10-30", "acme", widgetID, "1", "1", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "3", "3"},
+		{"2026-10-31", "acme", widgetID, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "5"},
+		{"2026-11-01", "acme", widgetID, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("CSV (-want +got):\n%s", diff)
 	}
 }
 

@@ -122,14 +122,18 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 }
 
 // csvHeader is the stats CSV's header: one row per day x partner x widget.
+// Consumers read the columns by position: new ones go at the end.
 var csvHeader = []string{
 	"day", "partner", "widget", "widget_loads", "views", "visitors", "quiz_starts", "answers",
 	"completions", "quiz_restarts", "recommendations", "cta_clicks", "faq_opens", "worksheet_completions",
 	"outcome_co_managed", "outcome_fully_managed", "outcome_either",
+	"excluded_test_events", "excluded_bot_events",
 }
 
 // handleStatsCSV handles "GET /api/v1/stats.csv": the figures of every day
-// x partner x widget with events, streamed row by row.
+// x partner x widget with events stored, streamed row by row. A day with
+// only events left out (test or bot) has a row of zeros but for its last
+// two columns.
 func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.authorizedQuery(w, r)
 	if !ok {
@@ -157,6 +161,7 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 			n(f.QuizStarts), n(f.Answers), n(f.Completions), n(f.Restarts), n(f.Recommendations),
 			n(f.CTAClicks), n(f.FAQOpens), n(f.WorksheetCompletions),
 			n(ro.Completions[event.CoManaged]), n(ro.Completions[event.FullyManaged]), n(ro.Completions[event.Either]),
+			n(f.TestEvents), n(f.BotEvents),
 		})
 		if i%256 == 255 {
 			cw.Flush()

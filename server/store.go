@@ -32,7 +32,7 @@ type Store interface {
 
 	// Rollups returns the rollups of the days from q.From to q.To
 	// (inclusive, UTC days), sorted by day, partner and widget. Only
-	// days with counted events have one.
+	// days with stored events, counted or left out, have one.
 	Rollups(ctx context.Context, q RollupQuery) ([]Rollup, error)
 
 	// Events returns stored events in the order they were stored, after
@@ -106,11 +106,12 @@ type Event struct {
 	ReceivedAt time.Time
 	Day        time.Time // UTC day of ReceivedAt, at midnight
 	Visitor    []byte    // nil when none
-	Test       bool      // staging traffic: kept out of rollups
-	Bot        bool      // webdriver or crawler: kept out of rollups
+	Test       bool      // a test-mode embed: left out of the figures
+	Bot        bool      // webdriver or crawler: left out of the figures
 }
 
-// Counted reports whether e belongs in rollups and so in stats.
+// Counted reports whether e counts in the figures: rollups count the
+// others only as left out (Rollup.TestEvents, Rollup.BotEvents).
 func (e *Event) Counted() bool { return !e.Test && !e.Bot }
 
 // Day returns the UTC day of t, at midnight: the day an event received at
@@ -160,13 +161,22 @@ type RollupQuery struct {
 }
 
 // Rollup is one day's figures for one partner's widget, counted from its
-// counted events (not test, not bot) by the UTC day they were received.
-// Maps hold only non-zero counts.
+// counted events (not test, not bot) by the UTC day they were received,
+// and how many events were left out of them. Maps hold only non-zero
+// counts.
 type Rollup struct {
 	Day     time.Time
 	Partner string
 	Widget  string
-	Newest  time.Time // receive time of the newest event counted
+	// Newest is the receive time of the newest event counted; zero when
+	// the day has only events left out, so that stats' fresh_as_of and
+	// "no data" are about counted events alone.
+	Newest time.Time
+
+	// Events left out of every figure below: test traffic (test-mode
+	// embeds) and bot traffic (crawlers, webdriver). An event flagged as
+	// both counts once, as test traffic: its embed said it was a test.
+	TestEvents, BotEvents int64
 
 	Events   map[event.Type]int64 // events by type
 	Visitors int64                // distinct visitor hashes (not under GPC/DNT)
@@ -226,9 +236,9 @@ type RollupKey struct {
 // Key returns r's key.
 func (r *Rollup) Key() RollupKey { return RollupKey{r.Day, r.Partner, r.Widget} }
 
-// AddTo counts e, a counted event, into the rollup of its day, partner
-// and widget in m, which it adds when m has none yet: how the engines
-// gather one write's figures.
+// AddTo adds e, a newly stored event counted or left out, to the rollup
+// of its day, partner and widget in m, which it adds when m has none yet:
+// how the engines gather one write's figures.
 func (e *Event) AddTo(m map[RollupKey]*Rollup) {
 	k := RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}
 	r := m[k]
@@ -244,14 +254,23 @@ func NewRollup(k RollupKey) *Rollup {
 	return &Rollup{Day: k.Day, Partner: k.Partner, Widget: k.Widget}
 }
 
-// Add counts e, which must be a counted event of r's day, partner and
-// widget. It counts everything but Visitors, which needs to know the
-// visitors already seen that day; the store counts those.
+// Add counts e, an event of r's day, partner and widget: an event left out
+// (not Counted) only as such, in TestEvents or BotEvents. It counts
+// everything but Visitors, which needs to know the visitors already seen
+// that day; the store counts those, from counted events only.
 //
 // Add is the one definition of how an event shows in stats: engines add
-// newly stored events with it, and the conformance suite rebuilds the
+// every newly stored event with it, and the conformance suite rebuilds the
 // expected rollups from raw events with it.
 func (r *Rollup) Add(e *Event) {
+	if !e.Counted() {
+		if e.Test {
+			r.TestEvents++
+		} else {
+			r.BotEvents++
+		}
+		return
+	}
 	if e.ReceivedAt.After(r.Newest) {
 		r.Newest = e.ReceivedAt
 	}
@@ -333,6 +352,12 @@ func (r *Rollup) Counts() []Count {
 	if r.Visitors != 0 {
 		put("visitors", "", r.Visitors)
 	}
+	if r.TestEvents != 0 {
+		put("excluded", "test", r.TestEvents)
+	}
+	if r.BotEvents != 0 {
+		put("excluded", "bot", r.BotEvents)
+	}
 	for a, n := range r.Answers {
 		put("answer", a.Question+" "+strconv.Itoa(a.Index)+" "+a.Option, n)
 	}
@@ -378,6 +403,15 @@ func (r *Rollup) AddCount(c Count) error {
 		add(&r.Events, event.Type(c.Key), c.N)
 	case "visitors":
 		r.Visitors += c.N
+	case "excluded":
+		switch c.Key {
+		case "test":
+			r.TestEvents += c.N
+		case "bot":
+			r.BotEvents += c.N
+		default:
+			return bad()
+		}
 	case "answer":
 		p := parts(3)
 		if len(p) != 3 {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/server/postgres/pgtest"
@@ -219,5 +220,85 @@ func TestDailySaltShared(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("the salt of a day 48 hours old is still stored")
+	}
+}
+
+// TestUpgradeCountsEventsLeftOut opens a version-2 database, whose rollups
+// counted nothing of test and bot events: the upgrade counts the stored
+// ones, the counted figures stay as they were, and a day with only events
+// left out reads back with no newest event counted.
+func TestUpgradeCountsEventsLeftOut(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDatabase(t)
+	day1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	day2 := day1.AddDate(0, 0, 1)
+	views := func(partner string, received time.Time, n int, test, bot bool) server.Batch {
+		b := server.Batch{
+			Batch: event.Batch{Partner: partner, Widget: "w", View: uuid.Must(uuid.NewV7()).String(),
+				Page: event.Page{Origin: "https://www.acme.example"}, Test: test, Bot: bot},
+			ReceivedAt: received,
+		}
+		for range n {
+			b.Events = append(b.Events, event.Event{ID: uuid.Must(uuid.NewV7()).String(), Type: event.WidgetViewed, At: received})
+		}
+		return b
+	}
+	old, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Store{pool: old}).migrateTo(ctx, 2); err != nil {
+		old.Close()
+		t.Fatalf("migrating to version 2: %v", err)
+	}
+	// Stored by version 2, which rolled up the counted events only.
+	var events []*server.Event
+	counted := map[server.RollupKey]*server.Rollup{}
+	for _, b := range []server.Batch{
+		views("acme", day1, 1, false, false), views("acme", day1, 2, true, false), views("acme", day1, 3, false, true),
+		views("acme", day1, 1, true, true), views("globex", day1, 4, false, true),
+		views("acme", day2, 2, false, false), views("acme", day2, 6, false, true),
+	} {
+		for _, e := range b.Records() {
+			events = append(events, &e)
+			if e.Counted() {
+				e.AddTo(counted)
+			}
+		}
+	}
+	tx, err := old.Begin(ctx)
+	if err == nil {
+		if _, err = tx.Exec(ctx, insertEvents, eventColumns(events)...); err == nil {
+			if err = addRollups(ctx, tx, counted); err == nil {
+				err = tx.Commit(ctx)
+			}
+		}
+	}
+	old.Close()
+	if err != nil {
+		t.Fatalf("storing events in version 2: %v", err)
+	}
+
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Rollups(ctx, server.RollupQuery{From: day1, To: day2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewed := func(n int64) (map[event.Type]int64, map[server.Split]int64) {
+		return map[event.Type]int64{event.WidgetViewed: n}, map[server.Split]int64{{Type: event.WidgetViewed, Value: "https://www.acme.example"}: n}
+	}
+	want := []server.Rollup{
+		{Day: server.Day(day1), Partner: "acme", Widget: "w", Newest: day1, TestEvents: 2 + 1, BotEvents: 3},
+		{Day: server.Day(day1), Partner: "globex", Widget: "w", BotEvents: 4},
+		{Day: server.Day(day2), Partner: "acme", Widget: "w", Newest: day2, BotEvents: 6},
+	}
+	want[0].Events, want[0].Pages = viewed(1)
+	want[2].Events, want[2].Pages = viewed(2)
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("rollups after the upgrade (-want +got):\n%s", diff)
 	}
 }

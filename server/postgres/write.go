@@ -146,8 +146,8 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 				continue
 			}
 			receipts[i].Accepted++
+			e.AddTo(rollups) // left out or not: rollups count both
 			if e.Counted() {
-				e.AddTo(rollups)
 				n++
 			}
 		}

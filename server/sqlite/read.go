@@ -49,7 +49,11 @@ func (s *Store) Rollups(ctx context.Context, q server.RollupQuery) ([]server.Rol
 			return err
 		}
 		k.Day = d
-		set.AddDay(k, time.UnixMicro(newest))
+		var t time.Time // 0: only events left out (see newestMicros)
+		if newest != 0 {
+			t = time.UnixMicro(newest)
+		}
+		set.AddDay(k, t)
 		return nil
 	})
 	if err != nil {

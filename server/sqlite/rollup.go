@@ -55,7 +55,7 @@ func (p *pendingRollups) reset(seq int64) {
 	p.visitors = map[visitorKey]bool{}
 }
 
-// add counts e, a newly stored counted event.
+// add counts e, a newly stored event, counted or left out.
 func (p *pendingRollups) add(e *server.Event, now time.Time) {
 	if p.events == 0 {
 		p.since = now
@@ -137,11 +137,8 @@ func (s *Store) rollUpStored(ctx context.Context, tx *writeTx, after int64) (map
 		for i := range events {
 			e := &events[i]
 			last = e.Seq
-			if !e.Counted() {
-				continue
-			}
 			e.AddTo(rollups)
-			if e.Visitor == nil {
+			if !e.Counted() || e.Visitor == nil {
 				continue
 			}
 			k := visitorKey{e.Partner, e.Widget, e.Day.Format(time.DateOnly), string(e.Visitor)}

@@ -41,7 +41,8 @@ func visitorBatch(received time.Time, n int, visitor string) server.Batch {
 
 // TestRollupsRecountedAfterACrash checks that figures still waiting in
 // memory when the process dies are counted when the file is opened again,
-// from the events stored after the watermark.
+// from the events stored after the watermark: test and bot events as
+// events left out, and never as visitors.
 func TestRollupsRecountedAfterACrash(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "forgefit.db")
@@ -50,7 +51,9 @@ func TestRollupsRecountedAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if _, err := s.Write(ctx, []server.Batch{visitorBatch(now, 3, "v1"), visitorBatch(now, 2, "v2"), visitorBatch(now, 1, "v1")}); err != nil {
+	test, bot := visitorBatch(now, 4, "v3"), visitorBatch(now, 5, "v4")
+	test.Test, bot.Bot = true, true
+	if _, err := s.Write(ctx, []server.Batch{visitorBatch(now, 3, "v1"), visitorBatch(now, 2, "v2"), visitorBatch(now, 1, "v1"), test, bot}); err != nil {
 		t.Fatal(err)
 	}
 	// The crash: the connections go, nothing is flushed.
@@ -81,8 +84,8 @@ func TestRollupsRecountedAfterACrash(t *testing.T) {
 	}
 	defer s.Close()
 	checkRolledUp(t, "after reopening", s)
-	if got, err := s.Rollups(ctx, allDays); err != nil || len(got) != 1 || got[0].Visitors != 2 {
-		t.Errorf("rollups after reopening: %+v (%v); want one day with 2 visitors", got, err)
+	if got, err := s.Rollups(ctx, allDays); err != nil || len(got) != 1 || got[0].Visitors != 2 || got[0].TestEvents != 4 || got[0].BotEvents != 5 {
+		t.Errorf("rollups after reopening: %+v (%v); want one day with 2 visitors, 4 test and 5 bot events", got, err)
 	}
 }
 

@@ -417,9 +417,118 @@ func TestUpgradeSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	for _, want := range []string{"upgrading the database schema", "from=2 to=4", `msg="applied a schema migration" version=3`, "took="} {
+	for _, want := range []string{"upgrading the database schema", fmt.Sprintf("from=2 to=%d", SchemaVersion), `msg="applied a schema migration" version=3`, "took="} {
 		if !strings.Contains(logged.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logged.String())
 		}
 	}
+}
+
+// insertVersion4 stores batches as a version-4 writer did (batches and
+// events as now, rollups left to the watermark), and returns the seq of the
+// last event stored.
+func insertVersion4(t *testing.T, db *sql.DB, batches ...server.Batch) int64 {
+	t.Helper()
+	one := func(kind statement) string {
+		def := statements[kind]
+		row := def.row
+		if row == "" {
+			row = "(" + strings.TrimSuffix(strings.Repeat("?, ", def.width), ", ") + ")"
+		}
+		return def.head + row + def.tail
+	}
+	var last int64
+	for i := range batches {
+		b := &batches[i]
+		res, err := db.Exec(one(insertBatches), appendBatchArgs(nil, b)...)
+		if err != nil {
+			t.Fatalf("storing a batch in version 4: %v", err)
+		}
+		id, _ := res.LastInsertId()
+		for j := range b.Events {
+			e := &b.Events[j]
+			ids, err := appendIDBytes(nil, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.Exec(one(eventStatement(e)), appendEventArgs(nil, b.Partner, id, ids, e)...)
+			if err != nil {
+				t.Fatalf("storing an event in version 4: %v", err)
+			}
+			last, _ = res.LastInsertId()
+		}
+	}
+	return last
+}
+
+// TestUpgradeCountsEventsLeftOut opens a version-4 database, whose rollups
+// counted nothing of test and bot events: its test and bot events before
+// the watermark are counted by the upgrade, those after it by the recount
+// at Open, the counted figures stay as they were, and a day with only
+// events left out reads back with no newest event counted.
+func TestUpgradeCountsEventsLeftOut(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "forgefit.db")
+	day1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	day2 := day1.AddDate(0, 0, 1)
+	flagged := func(b server.Batch, test, bot bool) server.Batch {
+		b.Test, b.Bot = test, bot
+		return b
+	}
+	globex := func(b server.Batch) server.Batch {
+		b.Partner = "globex"
+		return b
+	}
+	w, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Store{w: w}).migrateTo(ctx, 4); err != nil {
+		t.Fatalf("migrating to version 4: %v", err)
+	}
+	// Rolled up by version 4: one counted view (its rollup as version 4
+	// wrote it), and events left out, which it did not count.
+	watermark := insertVersion4(t, w, views(day1, 1), flagged(views(day1, 2), true, false),
+		flagged(views(day1, 3), false, true), flagged(views(day1, 1), true, true),
+		globex(flagged(views(day1, 4), false, true)))
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE rollup_watermark SET seq = ?`, []any{watermark}},
+		{`INSERT INTO rollup_days (partner, widget, day, newest) VALUES ('acme', 'w', '2026-11-20', ?)`, []any{day1.UnixMicro()}},
+		{`INSERT INTO rollups (partner, widget, day, metric, key, n) VALUES ('acme', 'w', '2026-11-20', 'type', 'widget_viewed', 1),
+			('acme', 'w', '2026-11-20', 'page', 'widget_viewed https://www.acme.example', 1)`, nil},
+	} {
+		if _, err := w.Exec(q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Stored after the watermark: not rolled up yet when version 4 stopped.
+	insertVersion4(t, w, flagged(views(day1, 5), true, false), views(day2, 2), flagged(views(day2, 6), false, true))
+	w.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Rollups(ctx, allDays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewed := func(n int64) (map[event.Type]int64, map[server.Split]int64) {
+		return map[event.Type]int64{event.WidgetViewed: n}, map[server.Split]int64{{Type: event.WidgetViewed, Value: "https://www.acme.example"}: n}
+	}
+	want := []server.Rollup{
+		{Day: server.Day(day1), Partner: "acme", Widget: "w", Newest: day1, TestEvents: 2 + 1 + 5, BotEvents: 3},
+		{Day: server.Day(day1), Partner: "globex", Widget: "w", BotEvents: 4},
+		{Day: server.Day(day2), Partner: "acme", Widget: "w", Newest: day2, BotEvents: 6},
+	}
+	want[0].Events, want[0].Pages = viewed(1)
+	want[2].Events, want[2].Pages = viewed(2)
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("rollups after the upgrade (-want +got):\n%s", diff)
+	}
+	checkRolledUp(t, "after the upgrade", s)
 }

@@ -100,8 +100,9 @@ func (s *Store) Write(ctx context.Context, batches []server.Batch) ([]server.Rec
 			continue
 		}
 		receipts[r.batch].Accepted++
-		if e := batches[r.batch].Record(r.index); e.Counted() {
-			s.pend.add(&e, now)
+		e := batches[r.batch].Record(r.index)
+		s.pend.add(&e, now) // left out or not: rollups count both
+		if e.Counted() {
 			counted[r.batch] = true
 		}
 	}
@@ -373,7 +374,7 @@ func (s *Store) addRollups(ctx context.Context, rollups map[server.RollupKey]*se
 	var days, counts []any
 	for k, r := range rollups {
 		d := k.Day.Format(time.DateOnly)
-		days = append(days, k.Partner, k.Widget, d, r.Newest.UnixMicro())
+		days = append(days, k.Partner, k.Widget, d, newestMicros(r.Newest))
 		for _, c := range r.Counts() {
 			counts = append(counts, k.Partner, k.Widget, d, c.Metric, c.Key, c.N)
 		}
@@ -392,6 +393,15 @@ func (s *Store) addRollups(ctx context.Context, rollups map[server.RollupKey]*se
 		}
 	}
 	return nil
+}
+
+// newestMicros is rollup_days.newest for t: 0 when no event was counted
+// (a day with only events left out), as upserts take the greater.
+func newestMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
 }
 
 // addVisitors records visitors counted for the first time on their day.

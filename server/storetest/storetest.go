@@ -40,7 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Concurrent", testConcurrent},
 		{"RollupsMatchEvents", testRollupsMatchEvents},
 		{"RollupQueries", testRollupQueries},
-		{"TestAndBotNotCounted", testTestAndBot},
+		{"TestAndBotLeftOut", testTestAndBot},
 		{"Visitors", testVisitors},
 		{"Retention", testRetention},
 		{"Durable", testDurable},
@@ -163,22 +163,20 @@ func rollups(t *testing.T, s server.Store, q server.RollupQuery) []server.Rollup
 }
 
 // Rollups computes from raw events the rollups a store must hold for them:
-// every counted event added to its day's rollup, and the distinct visitor
-// hashes of each day's counted events. Sorted as Store.Rollups sorts.
+// every event added to its day's rollup (those left out counted as such),
+// and the distinct visitor hashes of each day's counted events. Sorted as
+// Store.Rollups sorts.
 func Rollups(events []server.Event) []server.Rollup {
 	byKey := map[server.RollupKey]*server.Rollup{}
 	visitors := map[server.RollupKey]map[string]bool{}
 	for i := range events {
 		e := &events[i]
-		if !e.Counted() {
-			continue
-		}
 		k := server.RollupKey{Day: e.Day, Partner: e.Partner, Widget: e.Widget}
 		if byKey[k] == nil {
 			byKey[k], visitors[k] = server.NewRollup(k), map[string]bool{}
 		}
 		byKey[k].Add(e)
-		if e.Visitor != nil {
+		if e.Counted() && e.Visitor != nil {
 			visitors[k][string(e.Visitor)] = true
 		}
 	}
@@ -460,24 +458,39 @@ func testRollupQueries(t *testing.T, open Open) {
 	}
 }
 
+// testTestAndBot checks that test and bot events are stored, flagged, and
+// rolled up only as events left out: counted in TestEvents and BotEvents,
+// in nothing else, not even in Newest or as a visitor.
 func testTestAndBot(t *testing.T, open Open) {
 	s := opened(t, open)
-	staging := newBatch("acme", "w", day0, everyType(day0)...)
+	n := int64(len(event.Types))
+	staging := newBatch("acme", "w", day0.Add(time.Hour), everyType(day0)...)
 	staging.Test, staging.Visitor = true, []byte("v")
-	crawler := newBatch("acme", "w", day0, everyType(day0)...)
+	crawler := newBatch("acme", "w", day0.Add(2*time.Hour), everyType(day0)...)
 	crawler.Bot, crawler.Visitor = true, []byte("v")
-	write(t, s, staging, crawler)
-	checkEvents(t, s, records(staging, crawler)) // stored, flagged
-	if got := rollups(t, s, everyYear); len(got) != 0 {
-		t.Errorf("test and bot events were rolled up: %+v", got)
+	both := newBatch("acme", "w", day0.Add(3*time.Hour), everyType(day0)[:2]...) // a test embed in a webdriver
+	both.Test, both.Bot = true, true
+	write(t, s, staging, crawler, both)
+	// A retry is a duplicate, left out or not: counted once.
+	checkReceipts(t, []server.Receipt{{Duplicates: int(n)}}, write(t, s, crawler))
+	checkEvents(t, s, records(staging, crawler, both)) // stored, flagged
+	leftOut := []server.Rollup{{Day: day0, Partner: "acme", Widget: "w", TestEvents: n + 2, BotEvents: n}}
+	if diff := gocmp.Diff(leftOut, rollups(t, s, everyYear), options); diff != "" {
+		t.Errorf("rollups of test and bot events only (-want +got):\n%s", diff)
 	}
-	// The same visitor's first counted event still makes a visitor.
-	counted := newBatch("acme", "w", day0, everyType(day0)[:1]...)
+	checkRollups(t, s)
+
+	// The same visitor's first counted event still makes a visitor, and
+	// the day's newest event counted is that one.
+	first := everyType(day0)[:1]
+	counted := newBatch("acme", "w", day0.Add(time.Minute), first...)
 	counted.Visitor = []byte("v")
 	write(t, s, counted)
-	got := rollups(t, s, everyYear)
-	if len(got) != 1 || got[0].Visitors != 1 || got[0].Events[event.Types[0]] != 1 {
-		t.Errorf("rollups after one counted event: %+v", got)
+	want := leftOut[0]
+	want.Newest, want.Visitors = day0.Add(time.Minute), 1
+	want.Events = map[event.Type]int64{first[0].Type: 1}
+	if diff := gocmp.Diff([]server.Rollup{want}, rollups(t, s, everyYear), options); diff != "" {
+		t.Errorf("rollups after one counted event (-want +got):\n%s", diff)
 	}
 	checkRollups(t, s)
 }
