@@ -483,3 +483,38 @@ func TestResultLandsInView(t *testing.T) {
 		t.Errorf("the result's heading is at y=%v on a %v-px screen, out of view", top, viewport)
 	}
 }
+
+// TestResultLinksToTheWorksheet follows the result's link to the ownership
+// worksheet, with the wasm and without it: the worksheet's fold opens and
+// the focus lands on its heading, and the frame does not navigate.
+func TestResultLinksToTheWorksheet(t *testing.T) {
+	p := startProduct(t)
+	// A result: nobody does IT, and the rest answered.
+	result := p.URL + "/w/co-managed-vs-fully-managed?partner=demo&v=0193c5a2-7b1c-7d2e-8f30-112233445566&s=7&a=nobody.no.hand-over.everything.one-operator.overloaded.unclear"
+	for _, withWasm := range []bool{true, false} {
+		ctx := newBrowser(t, 1280, 900)
+		if !withWasm {
+			gateRequests(t, ctx, gateRule{pattern: wasmDownload, fail: true})
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(result)); err != nil {
+			t.Fatal(err)
+		}
+		if withWasm {
+			waitTrue(t, ctx, tookOver, 30*time.Second)
+		} else {
+			waitTrue(t, ctx, `document.documentElement.dataset.forgefitWasmError === "true"`, 10*time.Second)
+		}
+		before := eval[string](t, ctx, `location.href`)
+		if eval[bool](t, ctx, `document.getElementById("ff-fold-next").open`) {
+			t.Fatal("the worksheet's fold is open before the link is followed")
+		}
+		click(t, ctx, `.ff-result .ff-to-worksheet a`)
+		waitTrue(t, ctx, `document.activeElement && document.activeElement.id === "ff-ws-heading"`, 5*time.Second)
+		if !eval[bool](t, ctx, `document.getElementById("ff-fold-next").open`) {
+			t.Errorf("wasm %v: the worksheet's fold is closed after the link", withWasm)
+		}
+		if after := eval[string](t, ctx, `location.href`); after != before {
+			t.Errorf("wasm %v: the link navigated the frame: %s to %s", withWasm, before, after)
+		}
+	}
+}

@@ -135,6 +135,25 @@
     }
   }, true);
 
+  // A link to a part of the page (the result's to the worksheet) opens the
+  // fold the part is in and moves the focus there, in place: a fragment
+  // alone would leave the fold closed, and go-app would push a history
+  // entry the partner's Back button would then undo first.
+  addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest('a[href^="#"]');
+    const part = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!part) {
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    const fold = part.closest("details");
+    if (fold) {
+      fold.open = true;
+    }
+    part.focus();
+  }, true);
+
   // A step posted natively comes back as a new page whose fragment names
   // where the visitor is (the next question, the result, the worksheet's
   // status): put the focus there, as the wasm does when it changes steps.

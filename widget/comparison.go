@@ -13,6 +13,7 @@ var (
 	rowScope          = []string{"scope", "row"}
 	postForm          = []string{"method", "post"} // to the page's own URL, which carries the visit
 	required          = []string{"required", "true"}
+	worksheetLink     = []string{"href", "#" + worksheetHeadingID}
 	fitLabelled       = []string{"aria-labelledby", fitHeadingID}
 	helpDescribed     = []string{"aria-describedby", "ff-q-help"}
 	focusable         = []string{"tabindex", "-1"} // a heading the quiz moves the focus to

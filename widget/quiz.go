@@ -310,6 +310,7 @@ func (q *quiz) renderResult() app.UI {
 		h(n{tag: "h4", text: w.UI.FlipHeading}),
 		h(n{tag: "p", text: flipText(w, rec.Flip)}),
 		pitfalls,
+		toWorksheet(w),
 		ctaLink(w, rec.Outcome, q.ICTA, q.IOnCTA),
 		h(n{tag: "form", class: "ff-actions", attrs: postForm, on: "submit", handler: q.onSubmit},
 			hidden(fieldView, q.IVisit.View),
@@ -318,6 +319,17 @@ func (q *quiz) renderResult() app.UI {
 			submit("ff-button ff-quiet", w.UI.Restart, doRestart, true),
 		),
 	)
+}
+
+// toWorksheet links the result to the ownership worksheet, folded further
+// down the page: frame.js opens its fold and moves the focus to it, with or
+// without the wasm (a fragment link alone would leave the fold closed).
+func toWorksheet(w *content.Widget) app.UI {
+	if w.UI.ToWorksheet == "" {
+		return nil
+	}
+	return h(n{tag: "p", class: "ff-to-worksheet"},
+		h(n{tag: "a", text: w.UI.ToWorksheet, attrs: worksheetLink}))
 }
 
 // ctaLink is the call to action with outcome on screen ("" for none), in

@@ -329,6 +329,8 @@ type UI struct {
 	Copied         string `json:"copied"`
 	// NewTab tells screen reader users that a link opens a new tab.
 	NewTab string `json:"new_tab"`
+	// ToWorksheet links the result to the ownership worksheet; optional.
+	ToWorksheet string `json:"to_worksheet,omitempty"`
 }
 
 // noCompare makes a struct type incomparable. The Go linker gives every
