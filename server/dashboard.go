@@ -595,7 +595,10 @@ type ctaTable struct {
 }
 
 type ctaRow struct {
-	Outcome       label
+	Outcome label
+	// Words are the call to action's words with that recommendation on
+	// screen (the content may give each outcome its own).
+	Words         string
 	Clicks, Shown int64
 	Rate          pct
 }
@@ -615,7 +618,7 @@ func newCTATables(st *Stats, l dashboardLabels) []ctaTable {
 		t := ctaTable{Label: l.cta(id), Clicks: total[id]}
 		for _, o := range ordered(l.outcomeIDs(), rank(clicks[id], 0)) {
 			n, shown := clicks[id][o], st.Recommendations[o]
-			t.Rows = append(t.Rows, ctaRow{Outcome: l.outcome(o), Clicks: n, Shown: shown, Rate: shareOf(n, shown)})
+			t.Rows = append(t.Rows, ctaRow{Outcome: l.outcome(o), Words: l.ctaWords(id, o), Clicks: n, Shown: shown, Rate: shareOf(n, shown)})
 		}
 		out = append(out, t)
 	}

@@ -114,6 +114,18 @@ func (l dashboardLabels) cta(id string) label {
 	return retired(id)
 }
 
+// ctaWords are call to action id's words with outcome on screen, "" when
+// the content no longer has it.
+func (l dashboardLabels) ctaWords(id, outcome string) string {
+	for _, w := range l.widgets {
+		if w.CTA.ID == id {
+			words, _ := w.CTA.For(outcome)
+			return words
+		}
+	}
+	return ""
+}
+
 // The ids the content defines, in the order a visitor meets them; each
 // list holds an id once, even when several widgets define it.
 

@@ -294,12 +294,15 @@ func TestDashboardSpeaksInTheContentsWords(t *testing.T) {
 		"Completed quizzes by the recommendation they ended with": {
 			{"Co-managed IT", "0", "0%"}, {"Fully managed IT", "0", "0%"}, {"Either model", "1", "100%"},
 		},
+		// Each row names the call to action's words with that result.
 		"Talk to an expert about your IT model: 1 click": {
-			{"Co-managed IT", "0", "0%"}, {"Fully managed IT", "0", "0%"}, {"Either model", "1", "100%"},
+			{"Co-managed IT", "Talk to an expert about co-managed IT", "0", "0%"},
+			{"Fully managed IT", "Talk to an expert about fully managed IT", "0", "0%"},
+			{"Either model", "Talk to an expert about which model fits", "1", "100%"},
 		},
 		"old-cta (retired): 1 click": {
-			{"Co-managed IT", "0", "0%"}, {"Fully managed IT", "0", "0%"}, {"Either model", "0", "0%"},
-			{"No recommendation on screen", "1", "not available"},
+			{"Co-managed IT", "", "0", "0%"}, {"Fully managed IT", "", "0", "0%"}, {"Either model", "", "0", "0%"},
+			{"No recommendation on screen", "", "1", "not available"},
 		},
 		"Times each question of the FAQ was opened, and its share of all FAQ opens": {
 			{"Can co-managed IT include Microsoft 365 administration and security?", "1", "50%"},
