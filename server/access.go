@@ -78,26 +78,37 @@ func (ss *sessions) issue(v viewer, now time.Time) string {
 	if v.admin {
 		role = "admin"
 	}
-	payload := "v1|" + role + "|" + v.partner + "|" + strconv.FormatInt(now.Add(ss.ttl).Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + ss.sign("session|"+payload)
+	return ss.seal("session", "v1|"+role+"|"+v.partner+"|"+strconv.FormatInt(now.Add(ss.ttl).Unix(), 10))
+}
+
+// seal returns payload, readable but signed for one purpose ("session",
+// "share"): a token of one purpose never opens as another's.
+func (ss *sessions) seal(purpose, payload string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + ss.sign(purpose+"|"+payload)
+}
+
+// open checks a sealed token's signature for purpose and returns its
+// payload's "|"-separated fields; nothing in an unsigned token is read.
+func (ss *sessions) open(purpose, token string) ([]string, bool) {
+	enc, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, false
+	}
+	payload := string(b)
+	if !hmac.Equal([]byte(sig), []byte(ss.sign(purpose+"|"+payload))) {
+		return nil, false
+	}
+	return strings.Split(payload, "|"), true
 }
 
 // verify checks a cookie value's signature and expiry.
 func (ss *sessions) verify(value string, now time.Time) (viewer, bool) {
-	enc, sig, ok := strings.Cut(value, ".")
-	if !ok {
-		return viewer{}, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return viewer{}, false
-	}
-	payload := string(b)
-	if !hmac.Equal([]byte(sig), []byte(ss.sign("session|"+payload))) {
-		return viewer{}, false
-	}
-	parts := strings.Split(payload, "|")
-	if len(parts) != 4 || parts[0] != "v1" {
+	parts, ok := ss.open("session", value)
+	if !ok || len(parts) != 4 || parts[0] != "v1" {
 		return viewer{}, false
 	}
 	exp, err := strconv.ParseInt(parts[3], 10, 64)

@@ -217,12 +217,22 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v viewer, 
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
-// handleLogout handles "POST /dashboard/logout".
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+// sessionPost reads a state-changing dashboard post: its body bounded, from
+// our own origin, with the session's CSRF token. It returns the session's
+// cookie, or false when any of that fails.
+func (s *Server) sessionPost(w http.ResponseWriter, r *http.Request) (*http.Cookie, bool) {
 	cookie, err := r.Cookie(sessionCookie)
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err != nil || !s.sameOrigin(r) || r.ParseForm() != nil ||
 		!hmacEqual(r.PostForm.Get("csrf"), s.sessions.csrf(cookie.Value)) {
+		return nil, false
+	}
+	return cookie, true
+}
+
+// handleLogout handles "POST /dashboard/logout".
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.sessionPost(w, r); !ok {
 		s.writeError(w, r, Errorf(EForbidden, "sign out from the dashboard's own page"))
 		return
 	}

@@ -1,14 +1,11 @@
 package server
 
 import (
-	"crypto/hmac"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
@@ -48,8 +45,7 @@ type shareLink struct {
 // at expires (to the second). Its signature is domain-separated from the
 // session's and the CSRF token's.
 func (ss *sessions) shareToken(partner string, expires time.Time) string {
-	payload := "l1|" + partner + "|" + strconv.FormatInt(expires.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + ss.sign("share|"+payload)
+	return ss.seal("share", "l1|"+partner+"|"+strconv.FormatInt(expires.Unix(), 10))
 }
 
 // verifyShareToken checks a token's size, signature, form and expiry, in
@@ -58,20 +54,8 @@ func (ss *sessions) verifyShareToken(token string, now time.Time) (shareLink, er
 	if len(token) > maxShareToken {
 		return shareLink{}, errShareInvalid
 	}
-	enc, sig, ok := strings.Cut(token, ".")
-	if !ok {
-		return shareLink{}, errShareInvalid
-	}
-	b, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return shareLink{}, errShareInvalid
-	}
-	payload := string(b)
-	if !hmac.Equal([]byte(sig), []byte(ss.sign("share|"+payload))) {
-		return shareLink{}, errShareInvalid
-	}
-	parts := strings.Split(payload, "|")
-	if len(parts) != 3 || parts[0] != "l1" || !content.ValidID(parts[1]) {
+	parts, ok := ss.open("share", token)
+	if !ok || len(parts) != 3 || parts[0] != "l1" || !content.ValidID(parts[1]) {
 		return shareLink{}, errShareInvalid
 	}
 	exp, err := strconv.ParseInt(parts[2], 10, 64)
@@ -145,10 +129,8 @@ type createdLink struct {
 // a sign-in link for one partner. The post must come from our origin with
 // the session's CSRF token; the link is shown once, never logged.
 func (s *Server) handleDashboardShare(w http.ResponseWriter, r *http.Request) {
-	cookie, err := r.Cookie(sessionCookie)
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err != nil || !s.sameOrigin(r) || r.ParseForm() != nil ||
-		!hmacEqual(r.PostForm.Get("csrf"), s.sessions.csrf(cookie.Value)) {
+	cookie, ok := s.sessionPost(w, r)
+	if !ok {
 		s.writeError(w, r, Errorf(EForbidden, "create sign-in links from the dashboard's own page"))
 		return
 	}
