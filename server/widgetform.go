@@ -25,16 +25,6 @@ import (
 // maxFormBytes bounds a widget form's body: a dozen short fields.
 const maxFormBytes = 4 << 10
 
-// The form fields and button values of the widget's native forms, as
-// widget/quiz.go renders them.
-const (
-	formDo      = "do"
-	formOption  = "option"
-	formView    = "v"
-	formConsent = "consent"
-	ownerPrefix = "ws-"
-)
-
 // widgetRequest is a widget page request that passed the checks every
 // widget route shares.
 type widgetRequest struct {
@@ -175,31 +165,31 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	}
 	v := req.visit
 	if v.View == "" {
-		v.View = r.PostForm.Get(formView)
+		v.View = r.PostForm.Get(fit.FieldView)
 		if !event.ValidUUIDv7(v.View) {
 			s.writePageError(w, http.StatusBadRequest, "", "This form has no valid view id.", req.pageURL(fit.Visit{}))
 			return
 		}
 	}
 	var happened []fit.Happened
-	switch r.PostForm.Get(formDo) {
-	case "next":
-		if happened = v.Answer(req.widget, r.PostForm.Get(formOption)); happened == nil {
+	switch r.PostForm.Get(fit.FieldDo) {
+	case fit.DoNext:
+		if happened = v.Answer(req.widget, r.PostForm.Get(fit.FieldOption)); happened == nil {
 			s.writePageError(w, http.StatusBadRequest, "", "Choose one of the answers, then press the button again.", req.pageURL(v))
 			return
 		}
-	case "back":
+	case fit.DoBack:
 		v.Back()
-	case "restart":
+	case fit.DoRestart:
 		happened = []fit.Happened{v.Restart()}
-	case "worksheet", "copy":
+	case fit.DoWorksheet, fit.DoCopy:
 		owners, err := formOwners(req.widget, r.PostForm)
 		if err != nil {
 			s.writePageError(w, http.StatusBadRequest, "", "The worksheet could not be read ("+err.Error()+").", req.pageURL(v))
 			return
 		}
 		v.Owners = owners
-		v.ShowText = r.PostForm.Get(formDo) == "copy"
+		v.ShowText = r.PostForm.Get(fit.FieldDo) == fit.DoCopy
 		happened = []fit.Happened{v.WorksheetDone(req.widget)}
 	default:
 		s.writePageError(w, http.StatusBadRequest, "", "This form's button is not one the widget has.", req.pageURL(v))
@@ -211,7 +201,7 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 		// would use, so it never counts them twice.
 		happened = append([]fit.Happened{{Type: event.WidgetLoaded}, {Type: event.WidgetViewed}}, happened...)
 	}
-	if consented(req.query.Get("consent"), r.PostForm.Get(formConsent)) {
+	if consented(req.query.Get("consent"), r.PostForm.Get(fit.FieldConsent)) {
 		if !s.recordSteps(w, r, req, v.View, happened) {
 			return
 		}
@@ -220,7 +210,7 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 	// next page's URL: the loader tells a widget the host's state once a
 	// visit, not at every step.
 	if req.query.Has("consent") {
-		switch r.PostForm.Get(formConsent) {
+		switch r.PostForm.Get(fit.FieldConsent) {
 		case "granted":
 			req.query.Set("consent", "granted")
 		case "denied":
@@ -287,20 +277,20 @@ func consented(page, form string) bool {
 func formOwners(w *content.Widget, form url.Values) (fit.Ownership, error) {
 	owners := fit.Ownership{}
 	for _, r := range w.Worksheet.Responsibilities {
-		vs := form[ownerPrefix+r.ID]
+		vs := form[fit.FieldOwnerPrefix+r.ID]
 		if len(vs) == 0 {
 			continue
 		}
 		o := content.Owner(vs[0])
 		if len(vs) > 1 || !o.Valid() {
-			return nil, errors.New(ownerPrefix + r.ID + ": not one of the owners")
+			return nil, errors.New(fit.FieldOwnerPrefix + r.ID + ": not one of the owners")
 		}
 		if o != content.OwnerUndecided {
 			owners[r.ID] = o
 		}
 	}
 	for k := range form {
-		if id, ok := strings.CutPrefix(k, ownerPrefix); ok {
+		if id, ok := strings.CutPrefix(k, fit.FieldOwnerPrefix); ok {
 			if _, known := w.Responsibility(id); !known {
 				return nil, errors.New(k + ": no such responsibility")
 			}

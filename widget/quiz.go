@@ -17,19 +17,17 @@ const (
 	quizFormID        = "ff-quiz"
 )
 
-// The names of the quiz's form fields: what a native post sends the server
-// (see server/widgetform.go), and what the wasm reads when it handles the
-// same submit in place.
+// The names of the forms' fields, as fit declares them for the server too.
 const (
-	fieldDo      = "do"      // the button pressed: one of the do* values
-	fieldOption  = "option"  // the option chosen
-	fieldView    = "v"       // the view id, for a page whose URL has none yet
-	fieldConsent = "consent" // the host page's consent, kept current by frame.js
-	doNext       = "next"
-	doBack       = "back"
-	doRestart    = "restart"
-	doWorksheet  = "worksheet"
-	doCopy       = "copy"
+	fieldDo      = fit.FieldDo
+	fieldOption  = fit.FieldOption
+	fieldView    = fit.FieldView
+	fieldConsent = fit.FieldConsent
+	doNext       = fit.DoNext
+	doBack       = fit.DoBack
+	doRestart    = fit.DoRestart
+	doWorksheet  = fit.DoWorksheet
+	doCopy       = fit.DoCopy
 )
 
 // quiz asks the fit questions one at a time and shows the explained

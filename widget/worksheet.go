@@ -32,7 +32,7 @@ type worksheet struct {
 
 // fieldOwnerPrefix starts the name of a responsibility's select: the rest
 // is the responsibility's id.
-const fieldOwnerPrefix = "ws-"
+const fieldOwnerPrefix = fit.FieldOwnerPrefix
 
 // worksheetHeadingID is where the focus lands after a native post of the
 // worksheet (see frame.js).

@@ -43,6 +43,22 @@ const (
 	ParamShowText = "t"
 )
 
+// The fields of the widget's native forms, which post a visit's steps: what
+// the widget renders, the server reads, and the wasm reads when it handles
+// the same submit in place.
+const (
+	FieldDo          = "do"      // the button pressed: one of the Do* values
+	FieldOption      = "option"  // the option chosen
+	FieldView        = "v"       // the view id, for a page whose URL has none yet
+	FieldConsent     = "consent" // the host page's consent, kept current by frame.js
+	FieldOwnerPrefix = "ws-"     // then a responsibility's id: its owner
+	DoNext           = "next"
+	DoBack           = "back"
+	DoRestart        = "restart"
+	DoWorksheet      = "worksheet"
+	DoCopy           = "copy"
+)
+
 // VisitParams lists the query parameters a Visit uses.
 var VisitParams = []string{ParamView, ParamRound, ParamStep, ParamAnswers, ParamOwners, ParamShowText}
 
