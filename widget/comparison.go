@@ -26,14 +26,9 @@ var (
 // column of model recommended ("" for none) with the label mark. It has no
 // state of its own, so it is a function rather than a component.
 //
-// On wide screens it is a plain table; under about 560 px the stylesheet
-// lays each row out as a card. The same DOM serves both, so a screen reader
-// reads it once, as a table. In a card, each cell shows its model's name
-// from data-label through CSS generated content with empty alternative text
-// (content: attr(data-label) / ""), so it is not read twice: the column
-// header already names the model. (Not an aria-hidden span: go-app
-// prerenders any attribute whose value is "true" bare, and aria-hidden=""
-// hides nothing.)
+// It is one table at every width: under about 560 px the stylesheet puts
+// each topic's name on a line above its two cells, so a screen reader
+// reads the same table a sighted reader sees.
 func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 	head := []app.UI{h(n{tag: "th", text: cmp.TopicHeading, attrs: colScope})}
 	for _, m := range cmp.Models {
@@ -50,11 +45,11 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 	for i, t := range cmp.Topics {
 		cells := []app.UI{h(n{tag: "th", text: t.Label, attrs: rowScope})}
 		for _, m := range cmp.Models {
-			class, attrs := "", []string{"data-label", attrText(m.Name)}
+			class := ""
 			if m.ID == recommended {
-				class, attrs = "ff-rec", append(attrs, "data-mark", attrText(mark))
+				class = "ff-rec"
 			}
-			cells = append(cells, h(n{tag: "td", class: class, attrs: attrs, text: t.Cells[m.ID]}))
+			cells = append(cells, h(n{tag: "td", class: class, text: t.Cells[m.ID]}))
 		}
 		rows[i] = h(n{tag: "tr"}, cells...)
 	}
@@ -63,17 +58,4 @@ func comparisonTable(cmp content.Comparison, recommended, mark string) app.UI {
 		h(n{tag: "thead"}, h(n{tag: "tr"}, head...)),
 		h(n{tag: "tbody"}, rows...),
 	)
-}
-
-// attrText returns s if it is safe in an attribute value, else "". go-app's
-// prerender quotes attribute values with strconv.Quote, not HTML escaping:
-// a double quote, a backslash, an ampersand or angle brackets could end the
-// value or be read as markup, so text with any of them stays out.
-func attrText(s string) string {
-	for _, c := range s {
-		if c < ' ' || c == '"' || c == '\\' || c == '&' || c == '<' || c == '>' || c == 0x7f {
-			return ""
-		}
-	}
-	return s
 }

@@ -15,6 +15,11 @@ import (
 // Boolean attributes need care: go-app writes Attr(name, false) as
 // name="false", which HTML reads as true. Set them only to true on the
 // server.
+//
+// Attribute values need care too: go-app's prerender quotes them with
+// strconv.Quote, not HTML escaping, so a double quote in a value would end
+// it (written \"). Values from a request are URL-encoded first (the page's
+// query); the rest come from our content and the partners file.
 
 // fill is content.Expand without strings.Replacer, which would add some
 // 20 KB to app.wasm: vars are pairs of a placeholder name and its value.

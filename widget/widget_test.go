@@ -408,19 +408,3 @@ func TestFAQOpenedOncePerOpening(t *testing.T) {
 		t.Errorf("faq_opened (-want +got):\n%s", diff)
 	}
 }
-
-func TestAttrText(t *testing.T) {
-	for in, want := range map[string]string{
-		"Co-managed IT":      "Co-managed IT",
-		"Fully Managed IT ü": "Fully Managed IT ü",
-		`Say "hi"`:           "",
-		`back\slash`:         "",
-		"Tom & Jerry":        "",
-		"<b>":                "",
-		"tab\there":          "",
-	} {
-		if got := attrText(in); got != want {
-			t.Errorf("attrText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

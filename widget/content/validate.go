@@ -323,6 +323,11 @@ func (p *problems) ui(u UI) {
 	} {
 		p.required("ui."+f.field, f.value)
 	}
+	// The widget writes this one into an aria-label, and go-app's prerender
+	// quotes attribute values without HTML escaping (see widget/html.go).
+	if strings.ContainsAny(u.ComparisonHeading, `"\`) {
+		p.add("ui.comparison_heading", "is written into an attribute, so it may hold no \" or \\")
+	}
 	p.placeholders("ui.progress", u.Progress, "n", "total")
 	p.placeholders("ui.provisional", u.Provisional, "answered", "total")
 	p.placeholders("ui.flip", u.Flip, "question", "option", "outcome")

@@ -287,6 +287,11 @@ func TestValidate(t *testing.T) {
 			change: func(w *Widget) { w.UI.Restart = "" },
 			want:   []string{"ui.restart: is required"},
 		},
+		{
+			name:   "quote in a text written into an attribute",
+			change: func(w *Widget) { w.UI.ComparisonHeading = `The "two" models` },
+			want:   []string{`ui.comparison_heading: is written into an attribute, so it may hold no " or \`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
