@@ -156,7 +156,9 @@ func run(cfg config, log *slog.Logger) error {
 		return err
 	}
 	var srv *server.Server
-	widget.Source = func(id, locale, partner string) (*content.Widget, error) { return srv.PartnerContent(id, locale, partner) }
+	widget.Source = func(id, locale, partner string) (*content.Widget, error) {
+		return srv.PartnerContent(id, locale, partner)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

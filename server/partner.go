@@ -94,8 +94,11 @@ func NewPartners(list []Partner) (*Partners, error) {
 		if strings.TrimSpace(p.Name) == "" {
 			bad("name", "is required")
 		}
-		if len(p.Origins) == 0 {
-			bad("origins", "needs at least one origin")
+		// An empty list is a partner whose sites are not known yet: its
+		// widget shows on no site, and the dashboard's Embed page tells it
+		// what to ask for. A missing list is a mistake.
+		if p.Origins == nil {
+			bad("origins", "is required: the origins of the partner's pages, or [] until they are known")
 		}
 		origins := make([]string, 0, len(p.Origins))
 		for j, o := range p.Origins {

@@ -31,7 +31,7 @@ func TestParsePartnersErrorsNameThePartnerAndField(t *testing.T) {
 		{`{"partners":[{"id":"acme","name":"Acme","origins":["https://acme.com/x"]}]}`, `partner "acme": origins[0]:`},
 		{`{"partners":[{"id":"acme","name":"","origins":["https://acme.com"]}]}`, `partner "acme": name: is required`},
 		{`{"partners":[{"id":"Acme!","name":"A","origins":["https://acme.com"]}]}`, `partner "Acme!": id:`},
-		{`{"partners":[{"id":"acme","name":"A","origins":[]}]}`, `partner "acme": origins: needs at least one origin`},
+		{`{"partners":[{"id":"acme","name":"A"}]}`, `partner "acme": origins: is required`},
 		{`{"partners":[{"id":"acme","name":"A","origins":["https://a.com"],"cta_url":"javascript:x"}]}`, `partner "acme": cta_url:`},
 		{`{"partners":[{"id":"acme","name":"A","origins":["https://a.com"],"token_sha256":"abc"}]}`, `partner "acme": token_sha256:`},
 		{`{"partners":[{"id":"a","name":"A","origins":["https://a.com"]},{"id":"a","name":"B","origins":["https://b.com"]}]}`, `partner "a": id: is used by more than one partner`},

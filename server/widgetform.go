@@ -67,7 +67,7 @@ func (s *Server) widgetRequest(w http.ResponseWriter, r *http.Request) *widgetRe
 		s.writePageError(w, http.StatusNotFound, startPartner, "This site is not registered to show Forge Fit widgets (unknown partner).", "")
 		return nil
 	}
-	clean, err := widgetQuery(q, partner)
+	clean, err := widgetQuery(q, partner, func(o string, test bool) bool { return s.previewHost(r, o, test) })
 	if err != nil {
 		s.writePageError(w, http.StatusForbidden, startOrigin, "This page's origin is not registered for this partner.", "")
 		return nil

@@ -39,7 +39,7 @@ func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
 	if req == nil {
 		return
 	}
-	w.Header().Set("Content-Security-Policy", widgetCSP(req.partner))
+	w.Header().Set("Content-Security-Policy", widgetCSP(req.partner, s.previewHost(r, req.query.Get("origin"), req.query.Has("test"))))
 	r2 := r.Clone(r.Context())
 	r2.URL.RawQuery = strings.TrimPrefix(req.pageURL(req.visit), r2.URL.Path+"?")
 	r2.RequestURI = r2.URL.RequestURI()
@@ -80,8 +80,9 @@ func (w *noStore) Write(b []byte) (int, error) {
 
 // widgetQuery keeps the known, valid parameters of a widget page request.
 // Malformed optional values are dropped (never echoed); an origin that is
-// not the partner's is an error.
-func widgetQuery(q url.Values, p *Partner) (url.Values, error) {
+// not the partner's is an error, unless preview says it is the dashboard's
+// test-mode preview (Server.previewHost).
+func widgetQuery(q url.Values, p *Partner, preview func(origin string, test bool) bool) (url.Values, error) {
 	clean := url.Values{}
 	clean.Set("partner", p.ID)
 	if v := strings.ToLower(q.Get("locale")); content.ValidLocale(v) {
@@ -98,7 +99,7 @@ func widgetQuery(q url.Values, p *Partner) (url.Values, error) {
 	}
 	if v := q.Get("origin"); v != "" {
 		o, err := NormalizeOrigin(v)
-		if err != nil || !p.AllowsOrigin(o) {
+		if err != nil || !(p.AllowsOrigin(o) || preview(o, q.Has("test"))) {
 			return nil, errOriginNotRegistered
 		}
 		clean.Set("origin", o)
@@ -136,11 +137,19 @@ func validPagePath(p string) bool {
 
 // widgetCSP allows nothing outside our origin, wasm compilation, forms
 // posted to us (the steps before the wasm), and framing by the partner's
-// origins only.
-func widgetCSP(p *Partner) string {
+// origins only: by none when it has none yet, by our own for the
+// dashboard's preview.
+func widgetCSP(p *Partner, preview bool) string {
+	ancestors := strings.Join(p.Origins, " ")
+	switch {
+	case preview:
+		ancestors = "'self'"
+	case ancestors == "":
+		ancestors = "'none'"
+	}
 	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 		"img-src 'self' data:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; " +
-		"form-action 'self'; frame-ancestors " + strings.Join(p.Origins, " ")
+		"form-action 'self'; frame-ancestors " + ancestors
 }
 
 var pageErrorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
