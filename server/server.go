@@ -70,7 +70,7 @@ type Server struct {
 	metrics       *metrics
 	committer     *committer
 	visitors      *visitorHasher
-	clientLimits  *limiters
+	clientLimits  clientLimiters
 	partnerLimits *limiters
 	sessions      *sessions
 	months        *monthCache
@@ -101,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 		log:           cfg.Log,
 		metrics:       newMetrics(),
 		visitors:      newVisitorHasher(shared, cfg.Log),
-		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
+		clientLimits:  newClientLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
 		now:           time.Now,
 	}
