@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -183,7 +184,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /sitemap.xml", s.handleNoFile)
 	mux.HandleFunc("GET /ads.txt", s.handleNoFile)
 	mux.HandleFunc("GET /{$}", s.handleRoot)
-	mux.HandleFunc("/", s.handleNotFound)
+	mux.HandleFunc("/", s.handleUnrouted(mux))
 	return chain(mux, s.recoverPanics, securityHeaders)
 }
 
@@ -246,6 +247,39 @@ func (s *Server) handleNoFile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, Errorf(ENotFound, "no route for %s %s", r.Method, r.URL.Path))
+}
+
+// handleUnrouted answers what no route of mux takes: 405 with Allow when
+// the path has routes for other methods, else 404. The catch-all "/" it is
+// registered as matches every method, so without it the mux would never
+// give its own 405.
+func (s *Server) handleUnrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allow := allowedMethods(mux, r)
+		if len(allow) == 0 {
+			s.handleNotFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, Errorf(EMethod, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+	}
+}
+
+// routeMethods are the methods allowedMethods tries.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// allowedMethods returns the methods a route of mux other than the
+// catch-all "/" takes for r's path. It runs only for requests no route
+// took, never on a served request's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range routeMethods {
+		if _, pattern := mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func writeText(w http.ResponseWriter, status int, text string) {
