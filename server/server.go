@@ -218,7 +218,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusOK, "ok\n")
 }
 
-// handleReady handles "GET /readyz": 503 once the server is draining.
+// handleReady handles "GET /readyz": 503 once the server is draining,
+// while the store cannot be reached, and while its last write failed
+// (until a commit or a write probe succeeds: see committer.WriteError).
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeText(w, http.StatusServiceUnavailable, "draining\n")
@@ -229,6 +231,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "store not ready", "err", err)
 		writeText(w, http.StatusServiceUnavailable, "store unavailable\n")
+		return
+	}
+	if err := s.committer.WriteError(ctx, s.now()); err != nil {
+		s.log.WarnContext(ctx, "store not ready: its last write failed", "err", err)
+		writeText(w, http.StatusServiceUnavailable, "store writes failing\n")
 		return
 	}
 	writeText(w, http.StatusOK, "ready\n")

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Durable", testDurable},
 		{"ReadsDuringWrites", testReadsDuringWrites},
 		{"VisitorSalts", testVisitorSalts},
+		{"WriteProbe", testWriteProbe},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}
@@ -665,4 +666,25 @@ func testVisitorSalts(t *testing.T, open Open) {
 	if diff := gocmp.Diff([]byte{1, 1, 1, 4, 1, 6, 7, 4}, got); diff != "" {
 		t.Errorf("salts (-want +got):\n%s", diff)
 	}
+}
+
+// testWriteProbe checks server.WriteProber, which every engine has so that
+// readiness learns of a recovered store with no events coming: a probe of
+// a healthy store succeeds, again and again, and is no event and no
+// figure.
+func testWriteProbe(t *testing.T, open Open) {
+	s := opened(t, open)
+	p, ok := s.(*closeOnce).Store.(server.WriteProber)
+	if !ok {
+		t.Fatalf("%T has no write probe (server.WriteProber)", s.(*closeOnce).Store)
+	}
+	b := newBatch("acme", "w", day0, everyType(day0)...)
+	write(t, s, b)
+	for range 3 {
+		if err := p.ProbeWrite(context.Background()); err != nil {
+			t.Fatalf("ProbeWrite: %v", err)
+		}
+	}
+	checkEvents(t, s, records(b))
+	checkRollups(t, s)
 }

@@ -8,3 +8,13 @@ CREATE TABLE visitor_salts (
 	day  TEXT PRIMARY KEY, -- YYYY-MM-DD, a UTC day
 	salt BLOB NOT NULL
 ) STRICT;
+
+-- One row that readiness rewrites after a failed write (Store.ProbeWrite),
+-- to learn whether the file takes writes again. A new value each time, or
+-- SQLite would leave the page clean and write nothing.
+CREATE TABLE write_probe (
+	only INTEGER PRIMARY KEY CHECK (only = 1),
+	at   INTEGER NOT NULL -- Unix microseconds of the last probe
+) STRICT;
+
+INSERT INTO write_probe (only, at) VALUES (1, 0);
