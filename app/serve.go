@@ -211,7 +211,7 @@ func readSecret(path string) (secret, warning string, err error) {
 func checkSecrets(c config) error {
 	for _, s := range []struct{ name, value string }{{"admin-token", c.adminToken}, {"session-key", c.sessionKey}} {
 		if s.value != "" && len(s.value) < minSecretLen {
-			return fmt.Errorf("-%s is %d characters; it must be at least %d. Make one with `forgefit token` (its first line) and give it by FORGEFIT_%s or -%s-file",
+			return fmt.Errorf("-%s is %d characters; it must be at least %d. Make one with `forgefit token` and give it by FORGEFIT_%s or -%s-file",
 				s.name, len(s.value), minSecretLen, strings.ToUpper(strings.ReplaceAll(s.name, "-", "_")), s.name)
 		}
 	}
