@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -157,5 +158,105 @@ func TestPrerender(t *testing.T) {
 	srv.ServeHTTP(w2, r)
 	if w2.Code != http.StatusOK || !strings.Contains(w2.Body.String(), `id="ff-quiz"`) {
 		t.Errorf("a revalidation of go-app's version got %d, want the page", w2.Code)
+	}
+}
+
+// token32 is a token as long as the server accepts at the least.
+const token32 = "0123456789abcdef0123456789abcdef"
+
+func TestShortAdminTokenIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string // in the error; "" for none
+	}{
+		{args: []string{"-admin-token", "a"}, want: "-admin-token is 1 characters; it must be at least 32. Make one with `forgefit token`"},
+		{env: map[string]string{"FORGEFIT_ADMIN_TOKEN": token32[:31]}, want: "-admin-token is 31 characters"},
+		{env: map[string]string{"FORGEFIT_SESSION_KEY": "secret"}, want: "-session-key is 6 characters"},
+		{env: map[string]string{"FORGEFIT_ADMIN_TOKEN": token32}},
+		{args: []string{"-demo"}}, // run makes a token (newToken) when none is given
+		{},                        // no admin token: no admin access
+	} {
+		_, err := parseFlags(tc.args, func(k string) string { return tc.env[k] })
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v %v: %v, want no error", tc.args, tc.env, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v %v: %v, want an error with %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+	if n := len(newToken()); n < minSecretLen {
+		t.Errorf("newToken (-demo's and `forgefit token`'s) makes %d characters, under %d", n, minSecretLen)
+	}
+}
+
+func TestSecretsFromFilesAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, text string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		return p
+	}
+	admin := file("admin", token32+"\n", 0o600)
+	session := file("session", "  "+token32+"-session\r\n", 0o640)
+	password := file("db-password", "p@ss:w/rd?#\n", 0o600)
+	env := map[string]string{
+		"FORGEFIT_SESSION_KEY_FILE": session,
+		"FORGEFIT_DB":               "postgres://forgefit@db.internal:5432/forgefit?sslmode=require",
+	}
+	c, err := parseFlags([]string{"-admin-token-file", admin, "-db-password-file", password}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{c.adminToken, c.sessionKey, c.db}
+	want := []string{token32, token32 + "-session", "postgres://forgefit:p%40ss%3Aw%2Frd%3F%23@db.internal:5432/forgefit?sslmode=require"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+	if u, err := url.Parse(c.db); err != nil || dbPassword(c.db) != "p@ss:w/rd?#" || u.User.Username() != "forgefit" {
+		t.Errorf("db URL %s does not hold the password as written", c.db)
+	}
+	if len(c.warnings) != 0 {
+		t.Errorf("warnings %q, want none: nothing secret on the command line, no file others read", c.warnings)
+	}
+
+	// The environment alone, as the README shows.
+	env = map[string]string{"FORGEFIT_ADMIN_TOKEN": token32, "FORGEFIT_DB": "postgres://u:pw@db/forgefit"}
+	if c, err := parseFlags(nil, func(k string) string { return env[k] }); err != nil || c.adminToken != token32 || c.db != env["FORGEFIT_DB"] || len(c.warnings) != 0 {
+		t.Errorf("from the environment: %v %q %q, warnings %q", err, c.adminToken, c.db, c.warnings)
+	}
+
+	// Secrets on the command line still work, with a warning each.
+	c, err = parseFlags([]string{"-admin-token", token32, "-session-key", token32, "-db", "postgres://u:pw@db/forgefit"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.warnings) != 3 || !strings.Contains(strings.Join(c.warnings, "\n"), "visible to every local user") {
+		t.Errorf("warnings %q, want three saying ps shows them", c.warnings)
+	}
+	if c, _ := parseFlags([]string{"-session-key-file", file("open", token32, 0o644)}, func(string) string { return "" }); len(c.warnings) != 1 || !strings.Contains(c.warnings[0], "readable by every local user") {
+		t.Errorf("a world-readable secret file: warnings %q", c.warnings)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-admin-token", token32, "-admin-token-file", admin}, "both set"},
+		{[]string{"-admin-token-file", filepath.Join(dir, "missing")}, "-admin-token-file"},
+		{[]string{"-admin-token-file", file("empty", "\n\n", 0o600)}, "is empty"},
+		{[]string{"-admin-token-file", file("short", "abc\n", 0o600)}, "-admin-token is 3 characters"},
+		{[]string{"-admin-token-file", file("big", strings.Repeat("x", 5000), 0o600)}, "over 4096 bytes"},
+		{[]string{"-db-password-file", password}, "needs -db to be a postgres:// URL"},
+		{[]string{"-db", "postgres://u:pw@db/x", "-db-password-file", password}, "give it once"},
+	} {
+		if _, err := parseFlags(tc.args, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error with %q", tc.args, err, tc.want)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func launchProduct(t testing.TB, port, demoPort int, db string, extraArgs ...str
 	p := &product{
 		URL:     fmt.Sprintf("http://localhost:%d", port),
 		DemoURL: fmt.Sprintf("http://127.0.0.1:%d", demoPort),
-		Admin:   "e2e-admin-token",
+		Admin:   "e2e-admin-token-0123456789abcdef0123", // the server refuses one under 32 characters
 		DB:      db,
 	}
 	args := append([]string{
@@ -122,9 +122,11 @@ func launchProduct(t testing.TB, port, demoPort int, db string, extraArgs ...str
 		"-public-url", p.URL,
 		"-demo", "-demo-addr", fmt.Sprintf("127.0.0.1:%d", demoPort),
 		"-db", p.DB,
-		"-admin-token", p.Admin,
 	}, extraArgs...)
 	cmd := exec.Command(binary(t), args...)
+	// The admin token through the environment, as the README says: on
+	// the command line every local user would see it in ps.
+	cmd.Env = append(os.Environ(), "FORGEFIT_ADMIN_TOKEN="+p.Admin)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

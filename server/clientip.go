@@ -46,3 +46,16 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	}
 	return false
 }
+
+// clientKey is the key a client's requests are rate limited under: an
+// IPv4 address as it is, an IPv6 address by its /64. One IPv6 host
+// commonly holds a whole /64 (a provider hands a customer one at least,
+// and privacy addresses rotate within it), so a key per address would give
+// one client a fresh budget with every address it makes up.
+func clientKey(a netip.Addr) string {
+	a = a.Unmap()
+	if !a.Is6() {
+		return a.String() // IPv4, or "invalid IP" for an unknown peer
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -36,6 +37,7 @@ type committer struct {
 	queue     chan *pendingBatch
 	maxEvents int // events per transaction, so one commit stays short
 	metrics   *metrics
+	health    writeHealth
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -137,6 +139,7 @@ func (c *committer) commit(group []*pendingBatch) {
 	if err == nil && len(receipts) != len(group) {
 		err = errors.New("store returned a receipt count that differs from the batch count")
 	}
+	c.health.record(err)
 	for i, p := range group {
 		if err != nil {
 			p.done <- commitResult{err: err}
@@ -146,4 +149,78 @@ func (c *committer) commit(group []*pendingBatch) {
 		c.metrics.duplicates.Add(float64(receipts[i].Duplicates))
 		p.done <- commitResult{receipt: receipts[i]}
 	}
+}
+
+// WriteProber is a Store that can show it still writes by writing
+// something small that is no event, and syncing it as a commit would.
+// Readiness asks it while the last write failed: a server its balancer
+// no longer sends events to has no other write to learn from that its
+// store recovered.
+type WriteProber interface {
+	ProbeWrite(ctx context.Context) error
+}
+
+// probeEvery spaces write probes: a balancer checking every second, or
+// several at once, costs a probe a second at most.
+const probeEvery = time.Second
+
+// writeHealth is the outcome of the last store write, a commit's or a
+// probe's, for readiness: a server whose writes fail answers /readyz 503
+// until one succeeds, rather than 200 while every event is refused.
+type writeHealth struct {
+	mu     sync.Mutex
+	err    error     // the last write's; nil when it succeeded
+	seq    uint64    // writes recorded, so a probe never hides a later commit
+	probed time.Time // when the last probe started
+
+	probing sync.Mutex // one probe at a time
+}
+
+// record notes the outcome of a write.
+func (h *writeHealth) record(err error) {
+	h.mu.Lock()
+	h.err = err
+	h.seq++
+	h.mu.Unlock()
+}
+
+// failing returns the error of the last write, if it failed.
+func (h *writeHealth) failing() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// WriteError returns nil when the last store write succeeded (or there was
+// none yet), else its error. While it fails and store is a WriteProber,
+// it probes first, at most once every probeEvery and one probe at a time;
+// a probe's success counts only when no commit finished during it.
+func (c *committer) WriteError(ctx context.Context, now time.Time) error {
+	err := c.health.failing()
+	prober, ok := c.store.(WriteProber)
+	if err == nil || !ok || !c.health.probing.TryLock() {
+		return err
+	}
+	defer c.health.probing.Unlock()
+	c.health.mu.Lock()
+	due := now.Sub(c.health.probed) >= probeEvery
+	if due {
+		c.health.probed = now
+	}
+	seq := c.health.seq
+	c.health.mu.Unlock()
+	if !due {
+		return err
+	}
+	perr := prober.ProbeWrite(ctx)
+	c.health.mu.Lock()
+	defer c.health.mu.Unlock()
+	if c.health.seq == seq { // no commit finished meanwhile: the probe is the last write
+		if perr != nil {
+			perr = fmt.Errorf("write probe: %w", perr)
+		}
+		c.health.err = perr
+		c.health.seq++
+	}
+	return c.health.err
 }

@@ -142,7 +142,7 @@ func TestContentAPICORS(t *testing.T) {
 	r.Header.Set("Origin", "https://www.acme.com")
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)
-	if body, _ := io.ReadAll(w.Result().Body); w.Code != http.StatusNotFound || strings.Contains(string(body), "comparison") {
-		t.Errorf("POST: status %d %s, want the JSON 404", w.Code, body)
+	if body, _ := io.ReadAll(w.Result().Body); w.Code != http.StatusMethodNotAllowed || strings.Contains(string(body), "comparison") {
+		t.Errorf("POST: status %d %s, want the JSON 405", w.Code, body)
 	}
 }

@@ -13,6 +13,7 @@ const (
 	EUnauthorized = "unauthorized"
 	EForbidden    = "forbidden"
 	ENotFound     = "not_found"
+	EMethod       = "method_not_allowed"
 	ETooLarge     = "too_large"
 	EUnsupported  = "unsupported_media_type"
 	ERateLimited  = "rate_limited"
@@ -25,6 +26,7 @@ var statusOf = map[string]int{
 	EUnauthorized: http.StatusUnauthorized,
 	EForbidden:    http.StatusForbidden,
 	ENotFound:     http.StatusNotFound,
+	EMethod:       http.StatusMethodNotAllowed,
 	ETooLarge:     http.StatusRequestEntityTooLarge,
 	EUnsupported:  http.StatusUnsupportedMediaType,
 	ERateLimited:  http.StatusTooManyRequests,

@@ -86,7 +86,7 @@ func (s *Server) admitBatch(w http.ResponseWriter, r *http.Request, now time.Tim
 		return nil, reject("origin", EForbidden, "origin check failed: events are accepted only from the widget's own origin")
 	}
 	ip := clientIP(r, s.cfg.TrustedProxies)
-	if ok, wait := s.clientLimits.Allow(ip.String(), now); !ok {
+	if ok, wait := s.clientLimits.Allow(ip, now); !ok {
 		rj := reject("rate_limited", ERateLimited, "too many requests from this client; retry later")
 		rj.retryAfter = wait
 		return nil, rj

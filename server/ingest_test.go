@@ -60,7 +60,13 @@ func (f *faultyStore) Write(ctx context.Context, b []server.Batch) ([]server.Rec
 
 func newIngestEnv(t *testing.T, cfg func(*server.Config)) *ingestEnv {
 	t.Helper()
-	dir := t.TempDir()
+	return newIngestEnvAt(t, t.TempDir(), cfg)
+}
+
+// newIngestEnvAt is newIngestEnv on the database in dir, so that a test
+// can restart the server where it was (stop the first with close).
+func newIngestEnvAt(t *testing.T, dir string, cfg func(*server.Config)) *ingestEnv {
+	t.Helper()
 	os.WriteFile(filepath.Join(dir, "app.wasm"), []byte("\x00asm"), 0o644)
 	os.WriteFile(filepath.Join(dir, "wasm_exec.js"), []byte("//"), 0o644)
 	var logOut io.Writer = io.Discard
@@ -91,12 +97,16 @@ func newIngestEnv(t *testing.T, cfg func(*server.Config)) *ingestEnv {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close(context.Background())
-		store.Close()
-	})
-	return &ingestEnv{srv: srv, store: store, http: hs}
+	e := &ingestEnv{srv: srv, store: store, http: hs}
+	t.Cleanup(e.close)
+	return e
+}
+
+// close stops the server and closes its store; closing again does nothing.
+func (e *ingestEnv) close() {
+	e.http.Close()
+	e.srv.Close(context.Background())
+	e.store.Close()
 }
 
 func newEvent(typ string, data string) string {

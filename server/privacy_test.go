@@ -178,3 +178,21 @@ func TestVisitorHashShared(t *testing.T) {
 		t.Errorf("after the database came back, hash %x, want the shared %x", h, ha)
 	}
 }
+
+func TestClientKey(t *testing.T) {
+	for addr, want := range map[string]string{
+		"192.0.2.7":            "192.0.2.7",
+		"::ffff:192.0.2.7":     "192.0.2.7",
+		"2001:db8:1:2:a:b:c:d": "2001:db8:1:2::/64",
+		"2001:db8:1:2::1":      "2001:db8:1:2::/64",
+		"fe80::1%eth0":         "fe80::/64",
+		"2001:db8:1:3:ffff::1": "2001:db8:1:3::/64",
+	} {
+		if got := clientKey(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("clientKey(%s) = %s, want %s", addr, got, want)
+		}
+	}
+	if got := clientKey(netip.Addr{}); got != "invalid IP" {
+		t.Errorf("clientKey of no address = %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -81,4 +82,18 @@ func (l *limiters) sweep(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// clientLimiters are the per-client limits, keyed by clientKey: an IPv6
+// client's /64 shares one budget.
+type clientLimiters struct{ *limiters }
+
+func newClientLimiters(perSecond float64, max int) clientLimiters {
+	return clientLimiters{newLimiters(perSecond, max)}
+}
+
+// Allow reports whether the client at a may make a request at now, and if
+// not, how long until it may.
+func (c clientLimiters) Allow(a netip.Addr, now time.Time) (bool, time.Duration) {
+	return c.limiters.Allow(clientKey(a), now)
 }

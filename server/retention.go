@@ -20,6 +20,10 @@ func (s *Server) RunRetention(ctx context.Context, keep, interval time.Duration)
 	defer t.Stop()
 	for {
 		s.deleteOldEvents(ctx, s.now().Add(-keep))
+		// Getting the day's salt forgets, in memory and in the store,
+		// those 48 hours old: without it, a server with no visitors for
+		// days would keep an old salt until the next visitor.
+		s.visitors.salt(ctx, s.now())
 		select {
 		case <-ctx.Done():
 			return

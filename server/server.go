@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,7 +71,7 @@ type Server struct {
 	metrics       *metrics
 	committer     *committer
 	visitors      *visitorHasher
-	clientLimits  *limiters
+	clientLimits  clientLimiters
 	partnerLimits *limiters
 	sessions      *sessions
 	months        *monthCache
@@ -101,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		log:           cfg.Log,
 		metrics:       newMetrics(),
 		visitors:      newVisitorHasher(shared, cfg.Log),
-		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
+		clientLimits:  newClientLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
 		now:           time.Now,
 	}
@@ -186,7 +187,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /sitemap.xml", s.handleNoFile)
 	mux.HandleFunc("GET /ads.txt", s.handleNoFile)
 	mux.HandleFunc("GET /{$}", s.handleRoot)
-	mux.HandleFunc("/", s.handleNotFound)
+	mux.HandleFunc("/", s.handleUnrouted(mux))
 	return chain(mux, s.recoverPanics, securityHeaders)
 }
 
@@ -220,7 +221,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusOK, "ok\n")
 }
 
-// handleReady handles "GET /readyz": 503 once the server is draining.
+// handleReady handles "GET /readyz": 503 once the server is draining,
+// while the store cannot be reached, and while its last write failed
+// (until a commit or a write probe succeeds: see committer.WriteError).
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeText(w, http.StatusServiceUnavailable, "draining\n")
@@ -231,6 +234,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "store not ready", "err", err)
 		writeText(w, http.StatusServiceUnavailable, "store unavailable\n")
+		return
+	}
+	if err := s.committer.WriteError(ctx, s.now()); err != nil {
+		s.log.WarnContext(ctx, "store not ready: its last write failed", "err", err)
+		writeText(w, http.StatusServiceUnavailable, "store writes failing\n")
 		return
 	}
 	writeText(w, http.StatusOK, "ready\n")
@@ -249,6 +257,39 @@ func (s *Server) handleNoFile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, Errorf(ENotFound, "no route for %s %s", r.Method, r.URL.Path))
+}
+
+// handleUnrouted answers what no route of mux takes: 405 with Allow when
+// the path has routes for other methods, else 404. The catch-all "/" it is
+// registered as matches every method, so without it the mux would never
+// give its own 405.
+func (s *Server) handleUnrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allow := allowedMethods(mux, r)
+		if len(allow) == 0 {
+			s.handleNotFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, Errorf(EMethod, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+	}
+}
+
+// routeMethods are the methods allowedMethods tries.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// allowedMethods returns the methods a route of mux other than the
+// catch-all "/" takes for r's path. It runs only for requests no route
+// took, never on a served request's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range routeMethods {
+		if _, pattern := mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func writeText(w http.ResponseWriter, status int, text string) {

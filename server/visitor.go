@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// VisitorSalts keeps each day's visitor-hash salt where every server
-// sharing one database reads it, so that a visitor hashes the same on
-// each server and counts once a day however the load balancer spreads
-// their requests. A Store implements it when several servers may share it
-// (server/postgres does); with a store that does not (server/sqlite, one
-// server), each server keeps its salts in memory only.
+// VisitorSalts keeps each day's visitor-hash salt in the database, where
+// every server sharing it reads it and a restarted server finds it again,
+// so that a visitor hashes the same on each server and across a restart,
+// and counts once a day. Both engines implement it (server/postgres,
+// server/sqlite); with a store that does not, each server keeps its salts
+// in memory only.
 type VisitorSalts interface {
 	// DailySalt returns the salt of day (a UTC day at midnight): salt
 	// itself if no server has stored one for day yet, else the one stored
@@ -34,8 +34,8 @@ const (
 // visitorHasher makes the daily visitor hash: a keyed hash of partner,
 // client address and user agent, under a random salt made for each UTC day
 // and forgotten two days later. Nothing it hashes is stored. The salts are
-// kept in memory, and, when servers share them (shared is not nil), in the
-// database for those two days as well: a hash cannot be linked across
+// kept in memory, and, when the store keeps them (shared is not nil), in
+// the database for those two days as well: a hash cannot be linked across
 // days, since each day's salt is new.
 type visitorHasher struct {
 	shared VisitorSalts // nil: salts are this server's own

@@ -153,7 +153,7 @@ func (s *Server) handleWidgetForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r, s.cfg.TrustedProxies)
-	if ok, wait := s.clientLimits.Allow(ip.String(), now); !ok {
+	if ok, wait := s.clientLimits.Allow(ip, now); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))
 		s.writePageError(w, http.StatusTooManyRequests, "", "Too many answers at once. Wait a moment, then go back and try again.", "")
 		return
@@ -249,7 +249,7 @@ func (s *Server) handleWidgetCTA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r, s.cfg.TrustedProxies)
-	if ok, _ := s.clientLimits.Allow(ip.String(), s.now()); ok && req.visit.View != "" &&
+	if ok, _ := s.clientLimits.Allow(ip, s.now()); ok && req.visit.View != "" &&
 		consented(req.query.Get("consent"), "") {
 		if !s.recordSteps(w, r, req, req.visit.View, []fit.Happened{req.visit.CTAClicked(req.widget)}) {
 			return

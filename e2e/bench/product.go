@@ -85,7 +85,7 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 		// a different site puts the widget in a cross-site iframe (its own
 		// renderer process), as on a real partner's page.
 		URL:   fmt.Sprintf("http://localhost:%d", port),
-		Admin: "bench-admin-token",
+		Admin: "bench-admin-token-0123456789abcdef0", // the server refuses one under 32 characters
 		out:   &syncBuffer{},
 		done:  make(chan error, 1),
 	}
@@ -94,7 +94,6 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 		"-public-url", p.URL,
 		"-db", db,
 		"-partners", partnersFile,
-		"-admin-token", p.Admin,
 		"-web", web,
 	}
 	flags := supportedFlags(bin)
@@ -104,6 +103,9 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 		}
 	}
 	p.cmd = exec.Command(bin, args...)
+	// The admin token through the environment, not the command line,
+	// where every local user would see it in ps.
+	p.cmd.Env = append(os.Environ(), "FORGEFIT_ADMIN_TOKEN="+p.Admin)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	// Never outlive the bench, even when it is killed.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

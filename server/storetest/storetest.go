@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Retention", testRetention},
 		{"Durable", testDurable},
 		{"ReadsDuringWrites", testReadsDuringWrites},
+		{"VisitorSalts", testVisitorSalts},
+		{"WriteProbe", testWriteProbe},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}
@@ -620,4 +622,69 @@ func testReadsDuringWrites(t *testing.T, open Open) {
 		}
 		reads++
 	}
+}
+
+// testVisitorSalts checks server.VisitorSalts, which every engine keeps:
+// a day's first salt is that day's salt, after a reopen too (a restart
+// mid-day must not count returning visitors again), and a salt is
+// forgotten once its day is 48 hours old.
+func testVisitorSalts(t *testing.T, open Open) {
+	ctx := context.Background()
+	salts := func(s server.Store) server.VisitorSalts {
+		t.Helper()
+		vs, ok := s.(*closeOnce).Store.(server.VisitorSalts)
+		if !ok {
+			t.Fatalf("%T does not keep visitor salts (server.VisitorSalts): a restart would forget the day's salt", s.(*closeOnce).Store)
+		}
+		return vs
+	}
+	salt := func(vs server.VisitorSalts, at time.Time, candidate byte) byte {
+		t.Helper()
+		got, err := vs.DailySalt(ctx, at, []byte{candidate})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("DailySalt(%s): %v, %v", at, got, err)
+		}
+		return got[0]
+	}
+	s := opened(t, open)
+	vs := salts(s)
+	var got []byte
+	got = append(got, salt(vs, day0.Add(10*time.Hour), 1), salt(vs, day0.Add(23*time.Hour), 2))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s = opened(t, open) // a restart mid-day
+	vs = salts(s)
+	got = append(got,
+		salt(vs, day0.Add(11*time.Hour), 3),
+		salt(vs, day0.AddDate(0, 0, 1), 4), // the next day: a new salt
+		salt(vs, day0, 5),                  // 24 hours on, the first day's is kept
+		salt(vs, day0.AddDate(0, 0, 2), 6), // 48 hours on: the first day's goes
+		salt(vs, day0, 7),                  // so that day gets a new one
+		salt(vs, day0.AddDate(0, 0, 1), 8), // the second day's is still kept
+	)
+	if diff := gocmp.Diff([]byte{1, 1, 1, 4, 1, 6, 7, 4}, got); diff != "" {
+		t.Errorf("salts (-want +got):\n%s", diff)
+	}
+}
+
+// testWriteProbe checks server.WriteProber, which every engine has so that
+// readiness learns of a recovered store with no events coming: a probe of
+// a healthy store succeeds, again and again, and is no event and no
+// figure.
+func testWriteProbe(t *testing.T, open Open) {
+	s := opened(t, open)
+	p, ok := s.(*closeOnce).Store.(server.WriteProber)
+	if !ok {
+		t.Fatalf("%T has no write probe (server.WriteProber)", s.(*closeOnce).Store)
+	}
+	b := newBatch("acme", "w", day0, everyType(day0)...)
+	write(t, s, b)
+	for range 3 {
+		if err := p.ProbeWrite(context.Background()); err != nil {
+			t.Fatalf("ProbeWrite: %v", err)
+		}
+	}
+	checkEvents(t, s, records(b))
+	checkRollups(t, s)
 }
