@@ -75,6 +75,7 @@ type Server struct {
 	sessions      *sessions
 	months        *monthCache
 	dashboard     *dashboard
+	installs      *installCounter
 	now           func() time.Time
 }
 
@@ -119,6 +120,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.partners.Store(cfg.Partners)
 	s.committer = newCommitter(cfg.Store, cfg.QueueLen, maxCommitEvents, s.metrics)
+	s.installs = newInstallCounter(cfg.Store)
+	s.installs.start(installFlushEvery, func(err error) { s.log.Warn("storing installation counts; retrying", "err", err) })
 	static, err := loadStatic(public.Files)
 	if err != nil {
 		return nil, err
@@ -142,9 +145,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic while the process finishes what it has.
 func (s *Server) Drain() { s.draining.Store(true) }
 
-// Close stops taking events and commits every batch already queued. Call it
-// after the HTTP servers have shut down, and before closing the store.
-func (s *Server) Close(ctx context.Context) error { return s.committer.Close(ctx) }
+// Close stops taking events and commits every batch already queued, and
+// stores the installation counts still in memory. Call it after the HTTP
+// servers have shut down, and before closing the store.
+func (s *Server) Close(ctx context.Context) error {
+	return errors.Join(s.committer.Close(ctx), s.installs.Close(ctx))
+}
 
 // Partner returns the registered partner with id.
 func (s *Server) Partner(id string) (*Partner, bool) { return s.partners.Load().Partner(id) }
@@ -167,6 +173,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /dashboard/login", s.handleLogin)
 	mux.HandleFunc("POST /dashboard/logout", s.handleLogout)
 	mux.HandleFunc("POST /dashboard/share", s.handleDashboardShare)
+	mux.HandleFunc("POST /w/{widget}/started", s.handleWidgetStarted)
+	mux.HandleFunc("GET /api/v1/installations", s.handleInstallationsAPI)
+	mux.HandleFunc("GET /dashboard/installations", s.handleInstallationsPage)
 	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	cors := s.partnerCORS()
 	mux.Handle("GET /api/v1/widgets/{widget}", cors(http.HandlerFunc(s.handleWidgetContent)))
