@@ -127,9 +127,9 @@ const (
 
 // installKey is a count's identity.
 type installKey struct {
-	day                         time.Time
-	partner, origin, path       string
-	metric, key                 string
+	day                   time.Time
+	partner, origin, path string
+	metric, key           string
 }
 
 // installCounter adds up installation counts in memory until they are

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Retention", testRetention},
 		{"Durable", testDurable},
 		{"ReadsDuringWrites", testReadsDuringWrites},
+		{"Installations", testInstallations},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}
