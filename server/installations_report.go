@@ -117,8 +117,8 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			reason := "origin"
 			if asked, ok := strings.CutPrefix(c.Key, "partner "); ok {
 				k.partner, k.asked, reason = "", asked, "partner"
-				if !v.admin && !slices.Contains(owners[c.Origin], v.partner) {
-					continue
+				if q.partner != "" && !slices.Contains(owners[c.Origin], q.partner) {
+					continue // not from an origin of the partner shown
 				}
 			}
 			if !v.canSee(k.partner) && reason == "origin" {
