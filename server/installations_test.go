@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -363,4 +364,28 @@ func contentVersion(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return w.Version
+}
+
+// TestCloseStoresInstallationCounts: counts still in memory when the
+// server stops gracefully are in the store afterwards.
+func TestCloseStoresInstallationCounts(t *testing.T) {
+	e := newStatsEnv(t)
+	e.widgetPage(t, page("acme", partnerPage, "/it"), browserAgent)
+	if err := e.srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	day := server.Day(time.Now())
+	counts, err := e.store.InstallCounts(context.Background(), server.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served int64
+	for _, c := range counts {
+		if c.Metric == server.InstallServed {
+			served += c.N
+		}
+	}
+	if served != 1 {
+		t.Errorf("after Close the store has %d pages served, want 1: %+v", served, counts)
+	}
 }
