@@ -91,9 +91,9 @@ func TestInstallationsFromKnownRequests(t *testing.T) {
 		{page("acme", partnerPage, "/it"), browserAgent, 404}, // the test's go-app handler answers 404
 		{page("acme", partnerPage, "/it"), browserAgent, 404},
 		{page("acme", partnerPage, "/it", "v", "0193c5a2-0000-7000-8000-000000000001"), browserAgent, 404}, // a later page of a visit
-		{page("acme", partnerPage, "/it", "test", "1"), browserAgent, 404},                                  // test mode
-		{page("acme", partnerPage, "/it"), "Googlebot/2.1 (+http://www.google.com/bot.html)", 404},          // a crawler
-		{url.Values{"partner": {"acme"}}, browserAgent, 404},                                                // the fallback link: no host page
+		{page("acme", partnerPage, "/it", "test", "1"), browserAgent, 404},                                 // test mode
+		{page("acme", partnerPage, "/it"), "Googlebot/2.1 (+http://www.google.com/bot.html)", 404},         // a crawler
+		{url.Values{"partner": {"acme"}}, browserAgent, 404},                                               // the fallback link: no host page
 		{page("acme", partnerPage, "/pricing"), browserAgent, 404},
 		{page("acme", staging, "/it"), browserAgent, 403},
 		{page("acme", staging, "/about"), browserAgent, 403},
@@ -219,8 +219,8 @@ func TestInstallationsFromKnownRequests(t *testing.T) {
 		fixes["acme "+r.Origin+" "+r.AskedPartner] = r.Fix
 	}
 	for key, want := range map[string]string{
-		"admin " + staging + " ":             `Register https://staging.acme.com in the partners file's origins of partner "acme"`,
-		"acme " + staging + " ":              "ask your Forge Fit contact to register it for Acme",
+		"admin " + staging + " ":              `Register https://staging.acme.com in the partners file's origins of partner "acme"`,
+		"acme " + staging + " ":               "ask your Forge Fit contact to register it for Acme",
 		"admin " + partnerPage + " acme-typo": `should say data-forgefit-partner="acme"`,
 		"acme " + partnerPage + " acme-typo":  `names partner "acme-typo", which does not exist: set data-forgefit-partner="acme"`,
 	} {
