@@ -41,10 +41,15 @@ func (e *ingestEnv) widgetPage(t *testing.T, q url.Values, agent string) int {
 // Origin header) and returns the status.
 func (e *ingestEnv) reportStart(t *testing.T, widget string, form url.Values, origin string) int {
 	t.Helper()
+	return e.reportStartAs(t, widget, form, origin, browserAgent)
+}
+
+func (e *ingestEnv) reportStartAs(t *testing.T, widget string, form url.Values, origin, agent string) int {
+	t.Helper()
 	req, _ := http.NewRequest("POST", e.http.URL+"/w/"+widget+"/started", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", origin)
-	req.Header.Set("User-Agent", browserAgent)
+	req.Header.Set("User-Agent", agent)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +139,11 @@ func TestInstallationsFromKnownRequests(t *testing.T) {
 		if got := e.reportStart(t, r.widget, r.form, r.origin); got != r.status {
 			t.Errorf("POST start report %s from %s: %d, want %d", r.form.Encode(), r.origin, got, r.status)
 		}
+	}
+
+	// A crawler's report is taken and not counted, as its pages are not.
+	if got := e.reportStartAs(t, widgetID, start("acme", partnerPage, "/it", "interactive", "100"), testOrigin, "Googlebot/2.1"); got != 204 {
+		t.Errorf("a crawler's start report: %d, want 204", got)
 	}
 
 	today := time.Now().UTC().Format(time.DateOnly)
