@@ -459,7 +459,8 @@ func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// sortInstallCounts sorts counts as InstallCounts returns them.
+// SortInstallCounts sorts counts as InstallCounts returns them: by day,
+// partner, origin, path, metric and key, byte by byte.
 func SortInstallCounts(counts []InstallCount) {
 	slices.SortFunc(counts, func(a, b InstallCount) int {
 		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin),
