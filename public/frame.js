@@ -100,6 +100,7 @@
     if (!landed) {
       post("ready", {});
     }
+    reportStart();
   }
 
   // One tap a question. An option chosen with a pointer (a tap, a click)
@@ -210,6 +211,58 @@
   url.hash = "";
   if (url.href !== location.href) {
     history.replaceState(history.state, "", url);
+  }
+
+  // The start report: once a widget, from its first page on a host page
+  // (later pages of the same visit carry its view id, v), the page tells
+  // the server it started, with its own times since navigation: table
+  // painted (first contentful paint), interactive (now: the forms work),
+  // and the client's takeover (app.js's wasm marks forgefit:takeover). It
+  // goes when the client has taken over, or failed (app.js marks the
+  // document), or has not in 30 s ("timeout"), or when the visitor leaves
+  // first. Nothing about the visitor goes with it, and nothing goes
+  // without consent when the host page asks for it, nor from test mode or
+  // an automated browser (as with events). The server only counts it.
+  function reportStart() {
+    if (!host || params.has("v") || params.has("test") || navigator.webdriver || !navigator.sendBeacon) {
+      return;
+    }
+    const interactive = Math.round(performance.now());
+    let due = false; // it would have gone, but for consent
+    let sent = false;
+    let error = "";
+    const send = (code) => {
+      error = error || code || "";
+      due = true;
+      if (sent || !state.consent) {
+        return; // consent may come later: forgefit:host sends it then
+      }
+      sent = true;
+      const at = (name) => performance.getEntriesByName(name)[0];
+      const body = new URLSearchParams({
+        partner: params.get("partner") || "",
+        origin: hostOrigin,
+        path: validPath(params.get("path")) ? params.get("path") : "",
+        interactive,
+      });
+      const painted = at("first-contentful-paint");
+      const takeover = at("forgefit:takeover");
+      painted && body.set("painted", Math.round(painted.startTime));
+      takeover && body.set("takeover", Math.round(takeover.startTime));
+      error && body.set("error", error);
+      navigator.sendBeacon(location.pathname + "/started", body);
+    };
+    const timer = setTimeout(send, 30000, "timeout");
+    const settled = () => {
+      if (root.dataset.forgefitWasm === "true" || root.hasAttribute("data-forgefit-wasm-error")) {
+        clearTimeout(timer);
+        send(root.dataset.forgefitWasm === "true" ? "" : "wasm");
+      }
+    };
+    new MutationObserver(settled).observe(root, { attributes: true, attributeFilter: ["data-forgefit-wasm", "data-forgefit-wasm-error"] });
+    settled();
+    addEventListener("pagehide", () => send());
+    addEventListener("forgefit:host", () => due && send());
   }
 
   // validPath accepts what the server accepts as a host page path.

@@ -17,7 +17,20 @@ type metrics struct {
 	batchEvents   prometheus.Histogram
 	commitSeconds prometheus.Histogram
 	queueDepth    prometheus.Gauge
+
+	// Installations, per partner (configured, so few label values; an
+	// unregistered partner id counts as unknownPartnerLabel) and, for
+	// refusals and errors, a reason or code from fixed sets.
+	widgetPages       *prometheus.CounterVec
+	widgetRefused     *prometheus.CounterVec
+	widgetStarts      *prometheus.CounterVec
+	widgetErrors      *prometheus.CounterVec
+	widgetInteractive *prometheus.HistogramVec
 }
+
+// unknownPartnerLabel is the partner label of refusals for a partner id
+// that is not registered: no partner id has parentheses.
+const unknownPartnerLabel = "(unknown)"
 
 func newMetrics() *metrics {
 	m := &metrics{
@@ -46,6 +59,23 @@ func newMetrics() *metrics {
 			Name: "forgefit_ingest_queue_depth", Help: "Batches waiting for a commit.",
 		}),
 	}
+	m.widgetPages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "forgefit_widget_pages_served_total", Help: "Widget mounts served to a partner's registered origin (first pages; test mode and crawlers aside).",
+	}, []string{"partner"})
+	m.widgetRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "forgefit_widget_pages_refused_total", Help: "Widget pages refused, by reason: origin (not registered for the partner) or partner (no such partner).",
+	}, []string{"partner", "reason"})
+	m.widgetStarts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "forgefit_widget_starts_total", Help: "Widget pages that reported their start.",
+	}, []string{"partner"})
+	m.widgetErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "forgefit_widget_start_errors_total", Help: "Widget start errors, by code: wasm, timeout, widget.",
+	}, []string{"partner", "code"})
+	m.widgetInteractive = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "forgefit_widget_interactive_seconds", Help: "Time from the widget page's navigation to accepting input, as visitors' browsers report it.",
+		Buckets: []float64{0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10},
+	}, []string{"partner"})
+	m.registry.MustRegister(m.widgetPages, m.widgetRefused, m.widgetStarts, m.widgetErrors, m.widgetInteractive)
 	m.registry.MustRegister(m.accepted, m.duplicates, m.rejected, m.bots, m.batchEvents, m.commitSeconds, m.queueDepth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -76,6 +76,7 @@ type Server struct {
 	sessions      *sessions
 	months        *monthCache
 	dashboard     *dashboard
+	installs      *installCounter
 	now           func() time.Time
 }
 
@@ -120,6 +121,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.partners.Store(cfg.Partners)
 	s.committer = newCommitter(cfg.Store, cfg.QueueLen, maxCommitEvents, s.metrics)
+	s.installs = newInstallCounter(cfg.Store)
+	s.installs.start(installFlushEvery, func(err error) { s.log.Warn("storing installation counts; retrying", "err", err) })
 	static, err := loadStatic(public.Files)
 	if err != nil {
 		return nil, err
@@ -143,9 +146,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic while the process finishes what it has.
 func (s *Server) Drain() { s.draining.Store(true) }
 
-// Close stops taking events and commits every batch already queued. Call it
-// after the HTTP servers have shut down, and before closing the store.
-func (s *Server) Close(ctx context.Context) error { return s.committer.Close(ctx) }
+// Close stops taking events and commits every batch already queued, and
+// stores the installation counts still in memory. Call it after the HTTP
+// servers have shut down, and before closing the store.
+func (s *Server) Close(ctx context.Context) error {
+	return errors.Join(s.committer.Close(ctx), s.installs.Close(ctx))
+}
 
 // Partner returns the registered partner with id.
 func (s *Server) Partner(id string) (*Partner, bool) { return s.partners.Load().Partner(id) }
@@ -171,6 +177,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /dashboard/embed", s.handleEmbed)
 	mux.HandleFunc("GET /dashboard/embed/preview", s.handleEmbedPreview)
 	mux.HandleFunc("GET /dashboard/embed/preview.css", s.handleEmbedPreviewCSS)
+	mux.HandleFunc("POST /w/{widget}/started", s.handleWidgetStarted)
+	mux.HandleFunc("GET /api/v1/installations", s.handleInstallationsAPI)
+	mux.HandleFunc("GET /dashboard/installations", s.handleInstallationsPage)
 	mux.Handle("GET /metrics", s.requireAdmin(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	cors := s.partnerCORS()
 	mux.Handle("GET /api/v1/widgets/{widget}", cors(http.HandlerFunc(s.handleWidgetContent)))

@@ -49,6 +49,9 @@ type Store interface {
 	// Ping reports whether the store can be used (readiness).
 	Ping(ctx context.Context) error
 
+	// InstallStore keeps the installations' counts (installations.go).
+	InstallStore
+
 	// Close waits for running writes and releases the store.
 	Close() error
 }

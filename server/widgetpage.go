@@ -36,6 +36,7 @@ const maxPagePath = 512
 // is a direct visit of the partner.
 func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
 	req := s.widgetRequest(w, r)
+	s.countWidgetPage(r, req)
 	if req == nil {
 		return
 	}

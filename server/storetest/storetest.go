@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"ReadsDuringWrites", testReadsDuringWrites},
 		{"VisitorSalts", testVisitorSalts},
 		{"WriteProbe", testWriteProbe},
+		{"Installations", testInstallations},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}

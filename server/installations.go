@@ -1,0 +1,469 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ehforge/forgefit/widget/content"
+	"github.com/ehforge/forgefit/widget/fit"
+)
+
+// Installations: where partners' widgets run, whether they start and how
+// fast, counted per UTC day, partner, host origin and host page path.
+//
+// Two sources feed the counts, neither through ingest:
+//   - what the server sees: every first widget page it serves
+//     (GET /w/{widget} without a view id, one per mount) and every one it
+//     refuses (an origin the partner has not registered, a partner id no
+//     one has);
+//   - what the widget page reports once, with its start: frame.js posts
+//     its own times since navigation (table painted, interactive, wasm
+//     taken over) and its error, if any, to POST /w/{widget}/started.
+//
+// Both are counters, not events: a page serve is no visitor's action, and
+// a start report says nothing about the visitor (no view id, no visitor
+// hash, no cookie; the same origin and path the page was served for), so
+// none is stored as a row of its own. Each server adds them up in memory
+// (bounded, see installCounter) and adds them to the store every
+// installFlushEvery with additive upserts, so several servers on one
+// PostgreSQL add up without coordination, and ingest's group commits never
+// wait for them. A crash loses at most that interval's counts; a graceful
+// stop writes them (Server.Close), and a read on this server writes its
+// own first.
+
+// InstallStore keeps installation counts: a server.Store has it.
+type InstallStore interface {
+	// AddInstallCounts adds counts to the stored ones, in one transaction:
+	// N is added, except for the metric InstallSeen, whose stored N is the
+	// greatest given (a time). Concurrent calls, from one server or many,
+	// lose nothing.
+	AddInstallCounts(ctx context.Context, counts []InstallCount) error
+
+	// InstallCounts returns the counts of the days from q.From to q.To
+	// (inclusive, UTC days), sorted by day, partner, origin, path, metric
+	// and key.
+	InstallCounts(ctx context.Context, q InstallQuery) ([]InstallCount, error)
+}
+
+// InstallCount is one figure of one host page on one UTC day.
+type InstallCount struct {
+	Day     time.Time
+	Partner string // UnknownPartner for a partner id that is not registered
+	Origin  string // the host page's origin; InstallOther past the cap
+	Path    string // the host page's path; "" when unknown, InstallOther past the cap
+	Metric  string // one of the Install… metrics
+	Key     string
+	N       int64
+}
+
+// InstallQuery selects installation counts.
+type InstallQuery struct {
+	Partners []string  // nil for all
+	From, To time.Time // UTC days, both included
+}
+
+// The metrics of installation counts, and their keys.
+const (
+	InstallServed      = "served"      // a first widget page served; key ""
+	InstallRefused     = "refused"     // refused: key "origin", or "partner <asked id>"
+	InstallStarted     = "started"     // a start report; key ""
+	InstallError       = "error"       // key: the error's code
+	InstallLocale      = "locale"      // pages served by locale; key: the locale
+	InstallVersion     = "version"     // pages served by content version; key: the version
+	InstallPainted     = "painted"     // start times by bucket: key, the bucket's upper bound in ms
+	InstallInteractive = "interactive" //
+	InstallTakeover    = "takeover"    //
+	InstallSeen        = "seen"        // the latest serve, refusal or report: N is unix seconds; key ""
+)
+
+// UnknownPartner is the partner unregistered partner ids are counted
+// under (no valid partner id has a "?"), InstallOther the origin or path
+// counted past the caps.
+const (
+	UnknownPartner = "?"
+	InstallOther   = "*"
+)
+
+// startBuckets are the upper bounds, in ms, of the start-time histograms:
+// a small fixed set, enough for a p50 and a p75 to say "under 500 ms".
+// Times over the last bound are counted under it.
+var startBuckets = []int{100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000}
+
+// startBucket returns the key of the bucket ms falls in.
+func startBucket(ms int) string {
+	for _, b := range startBuckets {
+		if ms <= b {
+			return strconv.Itoa(b)
+		}
+	}
+	return strconv.Itoa(startBuckets[len(startBuckets)-1])
+}
+
+// Start error codes the widget page reports: its client (the wasm) could
+// not start, or had not taken over 30 s after the page was ready.
+// Requests for an unknown widget count as errorWidget.
+var startErrors = map[string]bool{"wasm": true, "timeout": true}
+
+const errorWidget = startWidget
+
+// Bounds of what one server counts per UTC day, so that made-up paths,
+// origins or partner ids cannot grow memory or storage without end: host
+// pages per partner, refused origins per partner, and refused partner ids
+// with their origins. Past a cap the count goes to InstallOther.
+const (
+	maxInstallPages     = 200
+	maxRefusedOrigins   = 20
+	maxUnknownPartners  = 20
+	installFlushEvery   = 10 * time.Second
+	maxStartMillis      = 10 * 60 * 1000
+	maxStartReportBytes = 2 << 10
+)
+
+// installKey is a count's identity.
+type installKey struct {
+	day                   time.Time
+	partner, origin, path string
+	metric, key           string
+}
+
+// installCounter adds up installation counts in memory until they are
+// flushed to the store.
+type installCounter struct {
+	store InstallStore
+
+	mu      sync.Mutex
+	pending map[installKey]int64
+	// known are the distinct pages (or refused origins) counted per day and
+	// partner: what the caps count. Only today's and yesterday's are kept.
+	known map[dayPartner]map[string]bool
+
+	flushing sync.Mutex // one flush at a time
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+type dayPartner struct {
+	day     time.Time
+	partner string
+	kind    string // "page" or "refused"
+}
+
+func newInstallCounter(store InstallStore) *installCounter {
+	return &installCounter{store: store, pending: map[installKey]int64{}, known: map[dayPartner]map[string]bool{}}
+}
+
+// start flushes every interval until Close.
+func (c *installCounter) start(interval time.Duration, onError func(error)) {
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				if err := c.Flush(context.Background()); err != nil {
+					onError(err)
+				}
+			}
+		}
+	}()
+}
+
+// Close stops the flushes and writes what is pending.
+func (c *installCounter) Close(ctx context.Context) error {
+	if c.stop != nil {
+		close(c.stop)
+		<-c.done
+		c.stop = nil
+	}
+	return c.Flush(ctx)
+}
+
+// Flush adds the pending counts to the store. On failure they stay
+// pending (the caps bound them) for the next flush.
+func (c *installCounter) Flush(ctx context.Context) error {
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = map[installKey]int64{}
+	c.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	counts := make([]InstallCount, 0, len(pending))
+	for k, n := range pending {
+		counts = append(counts, InstallCount{Day: k.day, Partner: k.partner, Origin: k.origin, Path: k.path, Metric: k.metric, Key: k.key, N: n})
+	}
+	if err := c.store.AddInstallCounts(ctx, counts); err != nil {
+		c.mu.Lock()
+		for k, n := range pending {
+			c.addLocked(k, n)
+		}
+		c.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func (c *installCounter) addLocked(k installKey, n int64) {
+	if k.metric == InstallSeen {
+		c.pending[k] = max(c.pending[k], n)
+		return
+	}
+	c.pending[k] += n
+}
+
+// capped returns value, or InstallOther once the day's distinct values of
+// kind for partner reach limit. The caller holds c.mu.
+func (c *installCounter) capped(day time.Time, partner, kind, value string, limit int) string {
+	dp := dayPartner{day, partner, kind}
+	seen := c.known[dp]
+	if seen == nil {
+		for k := range c.known { // a new day: forget the days before yesterday
+			if k.day.Before(day.AddDate(0, 0, -1)) {
+				delete(c.known, k)
+			}
+		}
+		seen = map[string]bool{}
+		c.known[dp] = seen
+	}
+	if seen[value] {
+		return value
+	}
+	if len(seen) >= limit {
+		return InstallOther
+	}
+	seen[value] = true
+	return value
+}
+
+// installPage is a host page as counted: the day, partner, origin and path.
+type installPage struct {
+	day                   time.Time
+	partner, origin, path string
+}
+
+// page returns the counted page of partner's origin and path at now: past
+// the cap, its InstallOther path. The caller holds c.mu.
+func (c *installCounter) page(now time.Time, partner, origin, path string) installPage {
+	day := Day(now)
+	if c.capped(day, partner, "page", origin+" "+path, maxInstallPages) == InstallOther {
+		path = InstallOther
+	}
+	return installPage{day, partner, origin, path}
+}
+
+// add counts n of metric and key for page p, and marks it seen at now.
+func (c *installCounter) add(p installPage, now time.Time, counts ...installCountOf) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range counts {
+		c.addLocked(installKey{p.day, p.partner, p.origin, p.path, x.metric, x.key}, 1)
+	}
+	c.addLocked(installKey{p.day, p.partner, p.origin, p.path, InstallSeen, ""}, now.Unix())
+}
+
+type installCountOf struct{ metric, key string }
+
+// served counts a first widget page served to partner's host page.
+func (c *installCounter) served(now time.Time, partner, origin, path, locale, version string) {
+	c.mu.Lock()
+	p := c.page(now, partner, origin, path)
+	c.mu.Unlock()
+	c.add(p, now, installCountOf{InstallServed, ""}, installCountOf{InstallLocale, locale}, installCountOf{InstallVersion, version})
+}
+
+// refused counts a widget page refused: for a registered partner whose
+// list lacks origin, or for an unregistered partner id asked (counted
+// under UnknownPartner).
+func (c *installCounter) refused(now time.Time, partner, asked, origin string) {
+	day := Day(now)
+	c.mu.Lock()
+	var p installPage
+	var key string
+	if partner == UnknownPartner {
+		v := c.capped(day, UnknownPartner, "refused", asked+" "+origin, maxUnknownPartners)
+		if v == InstallOther {
+			asked, origin = InstallOther, InstallOther
+		}
+		p, key = installPage{day, UnknownPartner, origin, ""}, "partner "+asked
+	} else {
+		p, key = installPage{day, partner, c.capped(day, partner, "refused", origin, maxRefusedOrigins), ""}, "origin"
+	}
+	c.mu.Unlock()
+	c.add(p, now, installCountOf{InstallRefused, key})
+}
+
+// startReport is what a widget page reports once it has started.
+type startReport struct {
+	painted, interactive, takeover int // ms since navigation; -1 when unknown
+	err                            string
+}
+
+// started counts a start report of partner's host page.
+func (c *installCounter) started(now time.Time, partner, origin, path string, rep startReport) {
+	c.mu.Lock()
+	p := c.page(now, partner, origin, path)
+	c.mu.Unlock()
+	counts := []installCountOf{{InstallStarted, ""}}
+	if rep.err != "" {
+		counts = append(counts, installCountOf{InstallError, rep.err})
+	}
+	for _, t := range []struct {
+		metric string
+		ms     int
+	}{{InstallPainted, rep.painted}, {InstallInteractive, rep.interactive}, {InstallTakeover, rep.takeover}} {
+		if t.ms >= 0 {
+			counts = append(counts, installCountOf{t.metric, startBucket(t.ms)})
+		}
+	}
+	c.add(p, now, counts...)
+}
+
+// failed counts an error of partner's host page that is no start: a widget
+// page asked for a widget that does not exist.
+func (c *installCounter) failed(now time.Time, partner, origin, path, code string) {
+	c.mu.Lock()
+	p := c.page(now, partner, origin, path)
+	c.mu.Unlock()
+	c.add(p, now, installCountOf{InstallError, code})
+}
+
+// countWidgetPage counts a widget page request that widgetRequest has
+// answered: req nil means it refused it. Only a widget's first page counts
+// (no view id yet: later pages of the same mount have one), only when
+// framed by a host page (an origin given), and never test mode or a
+// crawler, as stats leave them out.
+func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
+	q := r.URL.Query()
+	if q.Has(fit.ParamView) || q.Has("test") || q.Get("origin") == "" || isCrawler(r.UserAgent()) {
+		return
+	}
+	now := s.now()
+	if req != nil {
+		partner := req.partner.ID
+		s.installs.served(now, partner, req.query.Get("origin"), req.query.Get("path"), req.widget.Locale, req.widget.Version)
+		s.metrics.widgetPages.WithLabelValues(partner).Inc()
+		return
+	}
+	origin, err := NormalizeOrigin(q.Get("origin"))
+	if err != nil {
+		origin = InstallOther // not an origin at all: counted, never shown as one
+	}
+	path := q.Get("path")
+	if !validPagePath(path) {
+		path = ""
+	}
+	asked := q.Get("partner")
+	partner, ok := s.partners.Load().Partner(asked)
+	switch {
+	case !ok:
+		if !content.ValidID(asked) {
+			asked = InstallOther
+		}
+		s.installs.refused(now, UnknownPartner, asked, origin)
+		s.metrics.widgetRefused.WithLabelValues(unknownPartnerLabel, "partner").Inc()
+	case !partner.AllowsOrigin(origin):
+		s.installs.refused(now, partner.ID, "", origin)
+		s.metrics.widgetRefused.WithLabelValues(partner.ID, "origin").Inc()
+	default:
+		// The partner's own page asked for a widget that does not exist.
+		if _, err := s.cfg.Content.Widget(r.PathValue("widget"), content.DefaultLocale); err != nil {
+			s.installs.failed(now, partner.ID, origin, path, errorWidget)
+			s.metrics.widgetErrors.WithLabelValues(partner.ID, errorWidget).Inc()
+		}
+	}
+}
+
+// handleWidgetStarted handles "POST /w/{widget}/started": a widget page's
+// report, once, that it started (frame.js sends it as a beacon): its
+// times since navigation and its error, if any. Only our own pages post
+// here, for a registered partner's registered origin.
+func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		s.writeError(w, r, Errorf(EForbidden, "only the widget's own pages report their start"))
+		return
+	}
+	now := s.now()
+	if ok, _ := s.clientLimits.Allow(clientIP(r, s.cfg.TrustedProxies), now); !ok {
+		s.writeError(w, r, Errorf(ERateLimited, "too many requests; retry later"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxStartReportBytes)
+	if err := r.ParseForm(); err != nil {
+		s.writeError(w, r, Errorf(EInvalid, "the report could not be read"))
+		return
+	}
+	f := r.PostForm
+	if _, err := s.cfg.Content.Widget(r.PathValue("widget"), content.DefaultLocale); err != nil {
+		s.writeError(w, r, Errorf(ENotFound, "no such widget"))
+		return
+	}
+	partner, ok := s.partners.Load().Partner(f.Get("partner"))
+	if !ok {
+		s.writeError(w, r, Errorf(EInvalid, "partner: not a registered partner"))
+		return
+	}
+	origin, err := NormalizeOrigin(f.Get("origin"))
+	if err != nil || !partner.AllowsOrigin(origin) {
+		s.writeError(w, r, Errorf(EInvalid, "origin: not one of the partner's origins"))
+		return
+	}
+	path := f.Get("path")
+	if path != "" && !validPagePath(path) {
+		s.writeError(w, r, Errorf(EInvalid, "path: not a page path"))
+		return
+	}
+	rep := startReport{err: f.Get("error")}
+	if rep.err != "" && !startErrors[rep.err] {
+		s.writeError(w, r, Errorf(EInvalid, "error: not a start error code"))
+		return
+	}
+	for _, t := range []struct {
+		name string
+		ms   *int
+	}{{"painted", &rep.painted}, {"interactive", &rep.interactive}, {"takeover", &rep.takeover}} {
+		*t.ms = -1
+		v := f.Get(t.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxStartMillis {
+			s.writeError(w, r, Errorf(EInvalid, "%s: not a time in ms from 0 to %d", t.name, maxStartMillis))
+			return
+		}
+		*t.ms = n
+	}
+	if !isCrawler(r.UserAgent()) {
+		s.installs.started(now, partner.ID, origin, path, rep)
+		s.metrics.widgetStarts.WithLabelValues(partner.ID).Inc()
+		if rep.err != "" {
+			s.metrics.widgetErrors.WithLabelValues(partner.ID, rep.err).Inc()
+		}
+		if rep.interactive >= 0 {
+			s.metrics.widgetInteractive.WithLabelValues(partner.ID).Observe(float64(rep.interactive) / 1000)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// SortInstallCounts sorts counts as InstallCounts returns them: by day,
+// partner, origin, path, metric and key, byte by byte.
+func SortInstallCounts(counts []InstallCount) {
+	slices.SortFunc(counts, func(a, b InstallCount) int {
+		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin),
+			strings.Compare(a.Path, b.Path), strings.Compare(a.Metric, b.Metric), strings.Compare(a.Key, b.Key))
+	})
+}

@@ -1,0 +1,152 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+//go:embed installations.html
+var installationsFiles embed.FS
+
+var installationsTemplate = template.Must(template.New("installations.html").Funcs(template.FuncMap{
+	"num":    groupThousands,
+	"plural": plural,
+	"ms":     millis,
+	"pct":    percent,
+	"when":   func(t time.Time) string { return t.UTC().Format(dashboardTime) },
+}).ParseFS(installationsFiles, "installations.html"))
+
+// installationsPage is what installations.html shows.
+type installationsPage struct {
+	Admin     bool
+	Viewer    string
+	CSRF      string
+	Error     string
+	Partner   string
+	Title     string // whose installations
+	From, To  string
+	Range     string
+	Partners  []choice
+	Report    *InstallationsReport
+	Rows      []installationRow
+	Refused   []RefusedOrigin
+	Generated string
+}
+
+// installationRow is an installation with the words the page shows.
+type installationRow struct {
+	Installation
+	PartnerName string
+	Page        string // origin and path, or "other pages" past the cap
+	Times       []startTimeRow
+	Errors      string
+}
+
+type startTimeRow struct {
+	Label string
+	StartTime
+}
+
+// startTimeLabels name the start times, in the order a start goes.
+var startTimeLabels = []struct{ metric, label string }{
+	{InstallPainted, "Table painted"},
+	{InstallInteractive, "Interactive"},
+	{InstallTakeover, "Client took over"},
+}
+
+// handleInstallationsPage handles "GET /dashboard/installations": where
+// the signed-in viewer's widgets run, whether they start and how fast,
+// and the pages refused with what to do about each. Server-side HTML, no
+// scripts, as the dashboard.
+func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.viewerOf(r)
+	cookie, err := r.Cookie(sessionCookie)
+	if !ok || bearerToken(r) != "" || err != nil {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther) // the sign-in page
+		return
+	}
+	page := &installationsPage{Admin: v.admin, Viewer: s.partnerName(v.partner), CSRF: s.sessions.csrf(cookie.Value)}
+	if v.admin {
+		for _, id := range s.partners.Load().IDs() {
+			page.Partners = append(page.Partners, choice{id, s.partnerName(id)})
+		}
+	}
+	q, err := s.parseStatsQuery(r, v)
+	if err != nil {
+		status := http.StatusBadRequest
+		if e, ok := err.(*Error); ok {
+			status = statusOf[e.Code]
+		}
+		page.Error = err.Error()
+		s.renderInstallations(w, r, status, page)
+		return
+	}
+	rep, err := s.installations(r, v, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page.Partner, page.From, page.To = q.partner, rep.From, rep.To
+	page.Range = dayRange(q.from, q.to)
+	page.Title = "all partners"
+	if q.partner != "" {
+		page.Title = s.partnerName(q.partner)
+	}
+	page.Report, page.Refused = rep, rep.Refused
+	for _, in := range rep.Installations {
+		row := installationRow{Installation: in, PartnerName: s.partnerName(in.Partner), Page: in.Origin + in.Path, Errors: errorList(in.Errors)}
+		if in.Path == InstallOther {
+			row.Page = in.Origin + ": other pages (past the daily count of pages kept one by one)"
+		}
+		for _, l := range startTimeLabels {
+			if st, ok := in.StartTimes[l.metric]; ok {
+				row.Times = append(row.Times, startTimeRow{l.label, st})
+			}
+		}
+		page.Rows = append(page.Rows, row)
+	}
+	page.Generated = s.now().UTC().Format(dashboardTime)
+	s.renderInstallations(w, r, http.StatusOK, page)
+}
+
+func (s *Server) renderInstallations(w http.ResponseWriter, r *http.Request, status int, page *installationsPage) {
+	var buf bytes.Buffer
+	if err := installationsTemplate.Execute(&buf, page); err != nil {
+		s.writeError(w, r, fmt.Errorf("rendering the installations page: %w", err))
+		return
+	}
+	var out bytes.Buffer
+	if err := s.dashboard.min.Minify("text/html", &out, &buf); err != nil {
+		s.writeError(w, r, fmt.Errorf("minifying the installations page: %w", err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	_, _ = w.Write(out.Bytes())
+}
+
+// millis prints a start time's bucket bound: "≤ 500 ms", "≤ 1.5 s".
+func millis(ms int) string {
+	if ms < 1000 {
+		return "≤ " + strconv.Itoa(ms) + " ms"
+	}
+	return "≤ " + strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64) + " s"
+}
+
+// percent prints a rate, "–" when there is none.
+func percent(rate *float64) string {
+	if rate == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*rate*100, 'f', 0, 64) + "%"
+}

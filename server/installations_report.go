@@ -1,0 +1,349 @@
+package server
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// InstallationsReport is what GET /api/v1/installations answers and the
+// Installations page shows: each host page the widget ran on in the
+// range, and the pages refused.
+type InstallationsReport struct {
+	Partner       string          `json:"partner,omitempty"` // "" for all partners
+	From          string          `json:"from"`
+	To            string          `json:"to"`
+	Installations []Installation  `json:"installations"`
+	Refused       []RefusedOrigin `json:"refused"`
+}
+
+// Installation is one host page of one partner over the range.
+type Installation struct {
+	Partner  string    `json:"partner"`
+	Origin   string    `json:"origin"`
+	Path     string    `json:"path"` // "*" for the pages past the daily cap
+	LastSeen time.Time `json:"last_seen"`
+	Served   int64     `json:"pages_served"`
+	Started  int64     `json:"started"`
+	// StartedRate is started / pages served; null when none was served.
+	StartedRate *float64         `json:"started_rate"`
+	Errors      map[string]int64 `json:"errors"`
+	// StartTimes are painted, interactive and takeover: the p50 and p75
+	// of visitors' times since navigation, each the upper bound of its
+	// histogram bucket, in ms.
+	StartTimes     map[string]StartTime `json:"start_times_ms"`
+	Locale         string               `json:"locale,omitempty"`          // the locale most served
+	ContentVersion string               `json:"content_version,omitempty"` // the content version most served
+	Status         string               `json:"status"`                    // working, not_seen or failing
+	Reason         string               `json:"reason"`
+}
+
+// StartTime is one start time's percentiles, from Reports reports.
+type StartTime struct {
+	P50     int   `json:"p50"`
+	P75     int   `json:"p75"`
+	Reports int64 `json:"reports"`
+}
+
+// RefusedOrigin is a host origin whose widget pages were refused, and
+// what would fix it.
+type RefusedOrigin struct {
+	Partner string `json:"partner"` // the registered partner asked for; "" when none
+	// AskedPartner is the unregistered partner id the page asked for
+	// (reason "partner"); "*" for those past the daily cap.
+	AskedPartner string    `json:"asked_partner,omitempty"`
+	Origin       string    `json:"origin"` // "*" for those past the daily cap
+	Reason       string    `json:"reason"` // origin (not registered for the partner) or partner (no such partner)
+	Refused      int64     `json:"refused"`
+	LastSeen     time.Time `json:"last_seen"`
+	Fix          string    `json:"fix"`
+}
+
+// Installation statuses.
+const (
+	statusWorking = "working"
+	statusNotSeen = "not_seen"
+	statusFailing = "failing"
+)
+
+// notSeenAfter is how long an installation may be silent before its status
+// says so.
+const notSeenAfter = 7 * 24 * time.Hour
+
+// installations builds the report of q for v.
+func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*InstallationsReport, error) {
+	// This server's own counts first, so what it just saw shows.
+	if err := s.installs.Flush(r.Context()); err != nil {
+		s.log.WarnContext(r.Context(), "storing installation counts before a read", "err", err)
+	}
+	iq := InstallQuery{From: q.from, To: q.to}
+	if q.partner != "" {
+		// A refusal of an unregistered partner id is the partner's when it
+		// came from one of its origins: most likely a typo in its snippet.
+		iq.Partners = []string{q.partner, UnknownPartner}
+	}
+	counts, err := s.cfg.Store.InstallCounts(r.Context(), iq)
+	if err != nil {
+		return nil, fmt.Errorf("reading installation counts: %w", err)
+	}
+	rep := &InstallationsReport{Partner: q.partner, From: q.from.Format(time.DateOnly), To: q.to.Format(time.DateOnly),
+		Installations: []Installation{}, Refused: []RefusedOrigin{}}
+	ps := s.partners.Load()
+	owners := map[string][]string{} // origin → the partners that registered it
+	for _, id := range ps.IDs() {
+		p, _ := ps.Partner(id)
+		for _, o := range p.Origins {
+			owners[o] = append(owners[o], id)
+		}
+	}
+	type pageKey struct{ partner, origin, path string }
+	type pageFigures struct {
+		inst    *Installation
+		locales map[string]int64
+		version map[string]int64
+		times   map[string]map[int]int64 // metric → bucket → n
+	}
+	pages := map[pageKey]*pageFigures{}
+	type refusedKey struct{ partner, asked, origin string }
+	refused := map[refusedKey]*RefusedOrigin{}
+	for _, c := range counts {
+		if c.Metric == InstallRefused {
+			k := refusedKey{partner: c.Partner, origin: c.Origin}
+			reason := "origin"
+			if asked, ok := strings.CutPrefix(c.Key, "partner "); ok {
+				k.partner, k.asked, reason = "", asked, "partner"
+				if q.partner != "" && !slices.Contains(owners[c.Origin], q.partner) {
+					continue // not from an origin of the partner shown
+				}
+			}
+			if !v.canSee(k.partner) && reason == "origin" {
+				continue
+			}
+			ro := refused[k]
+			if ro == nil {
+				ro = &RefusedOrigin{Partner: k.partner, AskedPartner: k.asked, Origin: c.Origin, Reason: reason}
+				refused[k] = ro
+			}
+			ro.Refused += c.N
+			continue
+		}
+		if c.Partner == UnknownPartner {
+			if c.Metric == InstallSeen {
+				for k, ro := range refused {
+					if k.asked != "" && k.origin == c.Origin {
+						ro.LastSeen = later(ro.LastSeen, time.Unix(c.N, 0).UTC())
+					}
+				}
+			}
+			continue
+		}
+		if !v.canSee(c.Partner) {
+			continue
+		}
+		k := pageKey{c.Partner, c.Origin, c.Path}
+		pf := pages[k]
+		if pf == nil {
+			pf = &pageFigures{inst: &Installation{Partner: c.Partner, Origin: c.Origin, Path: c.Path, Errors: map[string]int64{}, StartTimes: map[string]StartTime{}},
+				locales: map[string]int64{}, version: map[string]int64{}, times: map[string]map[int]int64{}}
+			pages[k] = pf
+		}
+		in := pf.inst
+		switch c.Metric {
+		case InstallServed:
+			in.Served += c.N
+		case InstallStarted:
+			in.Started += c.N
+		case InstallError:
+			in.Errors[c.Key] += c.N
+		case InstallLocale:
+			pf.locales[c.Key] += c.N
+		case InstallVersion:
+			pf.version[c.Key] += c.N
+		case InstallPainted, InstallInteractive, InstallTakeover:
+			b, err := strconv.Atoi(c.Key)
+			if err != nil {
+				return nil, fmt.Errorf("installation count %s %q is malformed", c.Metric, c.Key)
+			}
+			if pf.times[c.Metric] == nil {
+				pf.times[c.Metric] = map[int]int64{}
+			}
+			pf.times[c.Metric][b] += c.N
+		case InstallSeen:
+			if c.Path == "" && c.Origin != "" {
+				// A refusal's time: the page key has no path.
+				for k, ro := range refused {
+					if k.partner == c.Partner && k.origin == c.Origin {
+						ro.LastSeen = later(ro.LastSeen, time.Unix(c.N, 0).UTC())
+					}
+				}
+			}
+			in.LastSeen = later(in.LastSeen, time.Unix(c.N, 0).UTC())
+		}
+	}
+	now := s.now()
+	for _, pf := range pages {
+		in := pf.inst
+		if in.Served == 0 && in.Started == 0 && len(in.Errors) == 0 {
+			continue // a refusal's time only
+		}
+		if in.Served > 0 {
+			rate := float64(in.Started) / float64(in.Served)
+			in.StartedRate = &rate
+		}
+		in.Locale, in.ContentVersion = mostCounted(pf.locales), mostCounted(pf.version)
+		for metric, buckets := range pf.times {
+			in.StartTimes[metric] = percentiles(buckets)
+		}
+		in.Status, in.Reason = installStatus(in, now)
+		rep.Installations = append(rep.Installations, *in)
+	}
+	slices.SortFunc(rep.Installations, func(a, b Installation) int {
+		return cmp.Or(strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Path, b.Path))
+	})
+	for _, ro := range refused {
+		ro.Fix = refusalFix(ro, v, owners, s.partnerName)
+		rep.Refused = append(rep.Refused, *ro)
+	}
+	slices.SortFunc(rep.Refused, func(a, b RefusedOrigin) int {
+		return cmp.Or(cmp.Compare(b.Refused, a.Refused), strings.Compare(a.Partner, b.Partner),
+			strings.Compare(a.Origin, b.Origin), strings.Compare(a.AskedPartner, b.AskedPartner))
+	})
+	return rep, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// mostCounted returns the key with the greatest count; the greatest key
+// among equals.
+func mostCounted(m map[string]int64) string {
+	best, n := "", int64(-1)
+	for k, c := range m {
+		if c > n || (c == n && k > best) {
+			best, n = k, c
+		}
+	}
+	return best
+}
+
+// percentiles returns the p50 and p75 of a start-time histogram: the upper
+// bound of the bucket each falls in.
+func percentiles(buckets map[int]int64) StartTime {
+	bounds := make([]int, 0, len(buckets))
+	var total int64
+	for b, n := range buckets {
+		bounds = append(bounds, b)
+		total += n
+	}
+	slices.Sort(bounds)
+	st := StartTime{Reports: total}
+	var seen int64
+	for _, b := range bounds {
+		seen += buckets[b]
+		if st.P50 == 0 && seen*2 >= total {
+			st.P50 = b
+		}
+		if st.P75 == 0 && seen*4 >= 3*total {
+			st.P75 = b
+		}
+	}
+	return st
+}
+
+// installStatus says, in a word and a sentence, how an installation is
+// doing at now.
+func installStatus(in *Installation, now time.Time) (string, string) {
+	var startErrs, pageErrs int64
+	for code, n := range in.Errors {
+		if startErrors[code] {
+			startErrs += n
+		} else {
+			pageErrs += n
+		}
+	}
+	switch {
+	case now.Sub(in.LastSeen) > notSeenAfter:
+		return statusNotSeen, "Not seen for 7 days: no widget page served or start reported since " + in.LastSeen.Format(dashboardTime) + "."
+	case pageErrs > 0 && in.Served == 0:
+		return statusFailing, fmt.Sprintf("The page asks for a widget that does not exist (%d %s refused): check the snippet's data-forgefit-widget.", pageErrs, plural(pageErrs, "request"))
+	case startErrs > 0 && startErrs*2 >= in.Started:
+		return statusFailing, fmt.Sprintf("%d of %d widget starts reported an error (%s).", startErrs, in.Started, errorList(in.Errors))
+	case in.Started == 0:
+		return statusWorking, "Widget pages are served; no start reported yet (visitors who have not consented report nothing)."
+	}
+	return statusWorking, fmt.Sprintf("%d of %d widget pages served reported their start.", in.Started, in.Served)
+}
+
+// errorList names errors by code with their counts, "wasm: 3, timeout: 1".
+func errorList(errs map[string]int64) string {
+	codes := make([]string, 0, len(errs))
+	for c := range errs {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for i, c := range codes {
+		codes[i] = c + ": " + strconv.FormatInt(errs[c], 10)
+	}
+	return strings.Join(codes, ", ")
+}
+
+// refusalFix says what would stop the refusals of ro, in the words of the
+// viewer: the admin edits the partners file, a partner asks for it.
+func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name func(string) string) string {
+	if ro.Origin == InstallOther {
+		return "More origins were refused than are listed one by one: check the server's log and the partners' snippets."
+	}
+	if ro.Reason == "origin" {
+		if v.admin {
+			return fmt.Sprintf("Register %s in the partners file's origins of partner %q, then reload the server (SIGHUP). If that page is not %s's, its snippet names the wrong partner.", ro.Origin, ro.Partner, name(ro.Partner))
+		}
+		return fmt.Sprintf("If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there.", ro.Origin, name(ro.Partner))
+	}
+	asked := ro.AskedPartner
+	if asked == InstallOther {
+		asked = "an unregistered id"
+	} else {
+		asked = strconv.Quote(asked)
+	}
+	if own := owners[ro.Origin]; len(own) > 0 {
+		if !v.admin {
+			return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: set data-forgefit-partner=%q.", ro.Origin, asked, v.partner)
+		}
+		return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: %s registered that origin, so its snippet should say data-forgefit-partner=%q.", ro.Origin, asked, name(own[0]), own[0])
+	}
+	return fmt.Sprintf("A page on %s names partner %s, which is not registered: register the partner (with that origin) in the partners file, or correct the snippet's data-forgefit-partner.", ro.Origin, asked)
+}
+
+// handleInstallationsAPI handles "GET /api/v1/installations": the
+// installations report as JSON, for the same tokens as the stats; query
+// partner, from and to as the stats take them.
+func (s *Server) handleInstallationsAPI(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.viewerOf(r)
+	if !ok || bearerToken(r) == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
+		s.writeError(w, r, Errorf(EUnauthorized, "this needs an access token (Authorization: Bearer …)"))
+		return
+	}
+	q, err := s.parseStatsQuery(r, v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := s.installations(r, v, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(rep)
+}
