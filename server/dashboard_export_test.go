@@ -23,7 +23,16 @@ type Clock struct{ skew atomic.Int64 }
 func (c *Clock) Advance(d time.Duration) { c.skew.Add(int64(d)) }
 
 // ShareLink returns the token of a sign-in link for partner that expires at
-// expires, signed as the dashboard signs one; the partner need not exist.
+// expires, signed as the dashboard signs one, naming the credentials that
+// hold now; the partner need not exist.
 func ShareLink(s *Server, partner string, expires time.Time) string {
-	return s.sessions.shareToken(partner, expires)
+	credential, _ := s.credentialOf(kindLink, partner)
+	return s.sessions.shareToken(partner, expires, credential)
 }
+
+// The throttle of failed authentications: how many a client may make in a
+// row, and then one every AuthFailureEvery.
+const (
+	AuthFailureBurst = authFailureBurst
+	AuthFailureEvery = authFailureEvery
+)

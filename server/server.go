@@ -72,6 +72,7 @@ type Server struct {
 	visitors      *visitorHasher
 	clientLimits  *limiters
 	partnerLimits *limiters
+	authFailures  *limiters // failed authentications by client (see auth.go)
 	sessions      *sessions
 	months        *monthCache
 	dashboard     *dashboard
@@ -103,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 		visitors:      newVisitorHasher(shared, cfg.Log),
 		clientLimits:  newLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
+		authFailures:  newAuthFailures(maxLimiterKeys),
 		now:           time.Now,
 	}
 	key := cfg.SessionKey
