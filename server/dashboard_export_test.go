@@ -12,12 +12,15 @@ import (
 // s serves a request.
 func SetTestClock(s *Server) *Clock {
 	c := &Clock{}
-	s.now = func() time.Time { return time.Now().Add(time.Duration(c.skew.Load())) }
+	s.now = c.Now
 	return c
 }
 
 // Clock is a server's clock as a test moves it.
 type Clock struct{ skew atomic.Int64 }
+
+// Now is the time the server reads.
+func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.skew.Load())) }
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.skew.Add(int64(d)) }
