@@ -79,23 +79,21 @@ func newAuthFailures(max int) *limiters {
 }
 
 // waitAt reports how long key must wait at now for its next token,
-// without taking it: 0 when it has one.
+// without taking it: 0 when it has one. A key without a bucket has a
+// full one, even when the set is full and its failures would go to the
+// shared overflow bucket: many addresses failing at once must not lock
+// every other address out of signing in.
 func (l *limiters) waitAt(key string, now time.Time) time.Duration {
 	if l.rate == rate.Inf {
 		return 0
 	}
 	l.mu.Lock()
-	var lim *rate.Limiter
-	if b, ok := l.buckets[key]; ok {
-		lim = b.limiter
-	} else if len(l.buckets) >= l.max {
-		lim = l.overflow // a new key would share it
-	}
+	b, ok := l.buckets[key]
 	l.mu.Unlock()
-	if lim == nil {
-		return 0 // a new bucket is full
+	if !ok {
+		return 0
 	}
-	tokens := lim.TokensAt(now)
+	tokens := b.limiter.TokensAt(now)
 	if tokens >= 1 {
 		return 0
 	}
