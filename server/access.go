@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,11 +31,24 @@ func (v viewer) canSee(partner string) bool {
 // that does not hold: answered 401.
 var errNoCredential = Errorf(EUnauthorized, "send the admin token or your partner token as Authorization: Bearer …")
 
-// viewerOf identifies the request by its bearer token (the API) or its
+// viewerOf identifies the request as identify does, for pages that show
+// the sign-in page to whoever is not identified: ok is false for any
+// refusal, and an error of the store's is logged, and refuses.
+func (s *Server) viewerOf(r *http.Request) (viewer, bool) {
+	v, err := s.identify(r)
+	var refused *Error
+	var throttled *tooManyFailures
+	if err != nil && !errors.As(err, &refused) && !errors.As(err, &throttled) {
+		s.log.ErrorContext(r.Context(), "checking a dashboard session failed", "err", err)
+	}
+	return v, err == nil
+}
+
+// identify identifies the request by its bearer token (the API) or its
 // session cookie (the dashboard). Tokens are compared in constant time,
 // never logged, and checked under the failure throttle (see authGate).
 // The error is errNoCredential, a *tooManyFailures, or one of the store's.
-func (s *Server) viewerOf(r *http.Request) (viewer, error) {
+func (s *Server) identify(r *http.Request) (viewer, error) {
 	if t := bearerToken(r); t != "" {
 		key, err := s.authGate(r)
 		if err != nil {

@@ -88,16 +88,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.showInvite(w, r, token)
 		return
 	}
-	sess, ok, err := s.sessionOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !ok {
+	v, ok := s.viewerOf(r)
+	if !ok || bearerToken(r) != "" {
 		s.renderDashboard(w, r, http.StatusOK, &dashboardPage{})
 		return
 	}
-	v := sess.viewer
 	cookie, _ := r.Cookie(sessionCookie)
 	page := &dashboardPage{SignedIn: true, Admin: v.admin, Viewer: s.partnerName(v.partner), CSRF: s.sessions.csrf(cookie.Value)}
 	q, err := s.parseStatsQuery(r, v)

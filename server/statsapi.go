@@ -91,7 +91,7 @@ func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
 // authorizedQuery identifies the viewer and reads the stats query it may
 // ask, or answers 401, 429, 403 or 400 and returns false.
 func (s *Server) authorizedQuery(w http.ResponseWriter, r *http.Request) (statsQuery, bool) {
-	v, err := s.viewerOf(r)
+	v, err := s.identify(r)
 	if err != nil {
 		s.writeAuthError(w, r, err)
 		return statsQuery{}, false
