@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,17 +27,49 @@ func (v viewer) canSee(partner string) bool {
 	return v.admin || (partner != "" && partner == v.partner)
 }
 
-// viewerOf identifies the request by its bearer token (the API) or its
-// session cookie (the dashboard). Tokens are compared in constant time and
-// never logged.
+// errNoCredential is the refusal of a request with no credential, or one
+// that does not hold: answered 401.
+var errNoCredential = Errorf(EUnauthorized, "send the admin token or your partner token as Authorization: Bearer …")
+
+// viewerOf identifies the request as identify does, for pages that show
+// the sign-in page to whoever is not identified: ok is false for any
+// refusal, and an error of the store's is logged, and refuses.
 func (s *Server) viewerOf(r *http.Request) (viewer, bool) {
+	v, err := s.identify(r)
+	var refused *Error
+	var throttled *tooManyFailures
+	if err != nil && !errors.As(err, &refused) && !errors.As(err, &throttled) {
+		s.log.ErrorContext(r.Context(), "checking a dashboard session failed", "err", err)
+	}
+	return v, err == nil
+}
+
+// identify identifies the request by its bearer token (the API) or its
+// session cookie (the dashboard). Tokens are compared in constant time,
+// never logged, and checked under the failure throttle (see authGate).
+// The error is errNoCredential, a *tooManyFailures, or one of the store's.
+func (s *Server) identify(r *http.Request) (viewer, error) {
 	if t := bearerToken(r); t != "" {
-		return s.viewerOfToken(t)
+		key, err := s.authGate(r)
+		if err != nil {
+			return viewer{}, err
+		}
+		if v, ok := s.viewerOfToken(t); ok {
+			return v, nil
+		}
+		if err := s.authFailed(key); err != nil {
+			return viewer{}, err
+		}
+		return viewer{}, errNoCredential
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return s.sessions.verify(c.Value, s.now())
+	sess, ok, err := s.sessionOf(r)
+	if err != nil {
+		return viewer{}, err
 	}
-	return viewer{}, false
+	if !ok {
+		return viewer{}, errNoCredential
+	}
+	return sess.viewer, nil
 }
 
 // viewerOfToken checks a token against the admin token and every partner's
@@ -56,6 +91,80 @@ func (s *Server) viewerOfToken(t string) (viewer, bool) {
 	return found, ok
 }
 
+// How a session began, which says what credential it must name: the
+// admin token, a partner's token, or a sign-in link (see credentialOf).
+const (
+	kindAdmin   = "admin"
+	kindPartner = "partner"
+	kindLink    = "link"
+)
+
+// credentialOf returns the digest that a session or sign-in link of kind
+// for partner names when the credential it was made with still holds:
+// the admin token for the admin's sessions; the partner's token hash for
+// its token's sessions; for a sign-in link and its sessions, both the
+// partner's token hash and the admin token that made the link. Changing
+// either (and reloading the partners file), or removing the partner,
+// changes or ends the credential, and every session and link that names
+// the old one is refused at its next request. ok is false when there is
+// no such credential.
+func (s *Server) credentialOf(kind, partner string) (string, bool) {
+	admin := s.cfg.AdminToken
+	if kind == kindAdmin {
+		return s.sessions.credential(kindAdmin, admin), admin != ""
+	}
+	p, ok := s.partners.Load().Partner(partner)
+	if !ok {
+		return "", false
+	}
+	hash := strings.ToLower(p.TokenSHA256)
+	switch kind {
+	case kindPartner:
+		return s.sessions.credential(kindPartner, p.ID, hash), hash != ""
+	case kindLink:
+		return s.sessions.credential(kindLink, p.ID, hash, admin), admin != ""
+	}
+	return "", false
+}
+
+// sessionOf returns the request's dashboard session if its cookie is
+// signed by us, unexpired, names a credential that still holds, and was
+// not signed out (the store says, for every server sharing it), checked in
+// that order, the store last: only requests with a well-signed session
+// cookie ask it. ok is false for any refusal; the error is the store's.
+func (s *Server) sessionOf(r *http.Request) (session, bool, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return session{}, false, nil
+	}
+	sess, ok := s.sessions.parse(c.Value, s.now())
+	if !ok {
+		return session{}, false, nil
+	}
+	want, ok := s.credentialOf(sess.kind, sess.partner)
+	if !ok || !hmac.Equal([]byte(sess.credential), []byte(want)) {
+		return session{}, false, nil
+	}
+	ended, err := s.cfg.Store.SessionEnded(r.Context(), sess.id)
+	if err != nil {
+		return session{}, false, err
+	}
+	return sess, !ended, nil
+}
+
+// endSession records that the session of cookie value was signed out, so
+// that its cookie, copied, opens nothing on any server sharing the store.
+// A value that is no session (unsigned, expired) needs no record.
+func (s *Server) endSession(ctx context.Context, value string) error {
+	sess, ok := s.sessions.parse(value, s.now())
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.cfg.Store.EndSession(ctx, sess.id, sess.expires)
+}
+
 // sessions signs and checks dashboard session cookies. The key comes from
 // -session-key or the admin token, so every server sharing a database
 // accepts the others' sessions.
@@ -72,13 +181,65 @@ func newSessions(secret string) *sessions {
 	return &sessions{key: mac.Sum(nil), ttl: 12 * time.Hour}
 }
 
-// issue returns a cookie value for v that expires after the session's ttl.
-func (ss *sessions) issue(v viewer, now time.Time) string {
-	role := "partner"
-	if v.admin {
-		role = "admin"
+// session is a dashboard session as its cookie holds it: who, how it
+// began, its id (what sign-out records), its expiry, and the digest of the
+// credential it was made with (see credentialOf).
+type session struct {
+	viewer
+	kind       string
+	id         string
+	expires    time.Time
+	credential string
+}
+
+// sessionIDLen is the length of a session id: 16 random bytes, base64url.
+const sessionIDLen = 22
+
+// newSession returns a new session of kind for v, with a new random id,
+// that expires at expires and names credential.
+func newSession(v viewer, kind string, expires time.Time, credential string) session {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return session{viewer: v, kind: kind, id: base64.RawURLEncoding.EncodeToString(b), expires: expires, credential: credential}
+}
+
+// issue returns the cookie value of sess.
+func (ss *sessions) issue(sess session) string {
+	return ss.seal("session", strings.Join([]string{
+		"s2", sess.kind, sess.partner, strconv.FormatInt(sess.expires.Unix(), 10), sess.id, sess.credential,
+	}, "|"))
+}
+
+// parse checks a cookie value's signature, form and expiry, and returns
+// its session; whether the session's credential still holds and whether
+// it was signed out are the server's to check (sessionOf). Cookies of an
+// earlier form, which name no credential, are refused.
+func (ss *sessions) parse(value string, now time.Time) (session, bool) {
+	parts, ok := ss.open("session", value)
+	if !ok || len(parts) != 6 || parts[0] != "s2" || len(parts[4]) != sessionIDLen {
+		return session{}, false
 	}
-	return ss.seal("session", "v1|"+role+"|"+v.partner+"|"+strconv.FormatInt(now.Add(ss.ttl).Unix(), 10))
+	exp, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return session{}, false
+	}
+	sess := session{kind: parts[1], id: parts[4], expires: time.Unix(exp, 0).UTC(), credential: parts[5]}
+	switch sess.kind {
+	case kindAdmin:
+		sess.admin = true
+		return sess, parts[2] == ""
+	case kindPartner, kindLink:
+		sess.partner = parts[2]
+		return sess, sess.partner != ""
+	}
+	return session{}, false
+}
+
+// credential returns the digest of a credential's parts that sessions and
+// links carry: keyed, so a cookie, which anyone holding it can read,
+// tells nothing about the token behind it.
+func (ss *sessions) credential(parts ...string) string {
+	return ss.sign("credential|" + strings.Join(parts, "\x00"))[:32]
 }
 
 // seal returns payload, readable but signed for one purpose ("session",
@@ -103,25 +264,6 @@ func (ss *sessions) open(purpose, token string) ([]string, bool) {
 		return nil, false
 	}
 	return strings.Split(payload, "|"), true
-}
-
-// verify checks a cookie value's signature and expiry.
-func (ss *sessions) verify(value string, now time.Time) (viewer, bool) {
-	parts, ok := ss.open("session", value)
-	if !ok || len(parts) != 4 || parts[0] != "v1" {
-		return viewer{}, false
-	}
-	exp, err := strconv.ParseInt(parts[3], 10, 64)
-	if err != nil || now.Unix() > exp {
-		return viewer{}, false
-	}
-	switch parts[1] {
-	case "admin":
-		return viewer{admin: true}, true
-	case "partner":
-		return viewer{partner: parts[2]}, parts[2] != ""
-	}
-	return viewer{}, false
 }
 
 // csrf is the token a session's state-changing forms carry: bound to the

@@ -182,35 +182,50 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
+	key, err := s.authGate(r)
+	if err != nil {
+		s.refuseSignIn(w, r, err)
+		return
+	}
 	if token := r.PostForm.Get("link"); token != "" {
 		l, p, err := s.shareLinkOf(token)
 		if err != nil {
-			status, msg := shareRefusal(err)
-			s.renderDashboard(w, r, status, &dashboardPage{Error: msg})
+			s.refuseLink(w, r, key, err)
 			return
 		}
 		s.log.InfoContext(r.Context(), "dashboard sign-in with a link", "partner", p.ID, "link_expires", l.expires)
-		s.startSession(w, r, viewer{partner: p.ID}, now, l.expires)
+		s.startSession(w, r, viewer{partner: p.ID}, kindLink, now, l.expires)
 		return
 	}
 	v, ok := s.viewerOfToken(r.PostForm.Get("token"))
 	if !ok {
+		if err := s.authFailed(key); err != nil {
+			s.refuseSignIn(w, r, err)
+			return
+		}
 		s.renderDashboard(w, r, http.StatusUnauthorized, &dashboardPage{Error: "That access token is not valid."})
 		return
 	}
-	s.startSession(w, r, v, now, now.Add(s.sessions.ttl))
+	kind := kindPartner
+	if v.admin {
+		kind = kindAdmin
+	}
+	s.startSession(w, r, v, kind, now, now.Add(s.sessions.ttl))
 }
 
-// startSession sets v's session cookie, which lasts the session's ttl or
-// until until, whichever comes first (a link's session ends with the
-// link), and sends the browser to the dashboard.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v viewer, now, until time.Time) {
-	issued := now
-	if until.Before(now.Add(s.sessions.ttl)) {
-		issued = until.Add(-s.sessions.ttl) // issue stamps issued + ttl as the expiry
+// startSession sets the cookie of a new session of kind for v, which
+// lasts the session's ttl or until until, whichever comes first (a link's
+// session ends with the link), and sends the browser to the dashboard.
+// The session names the credential that v just showed (credentialOf).
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v viewer, kind string, now, until time.Time) {
+	expires := now.Add(s.sessions.ttl)
+	if until.Before(expires) {
+		expires = until
 	}
+	credential, _ := s.credentialOf(kind, v.partner)
+	sess := newSession(v, kind, expires, credential)
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: s.sessions.issue(v, issued), Path: "/dashboard",
+		Name: sessionCookie, Value: s.sessions.issue(sess), Path: "/dashboard",
 		MaxAge: max(1, int(until.Sub(now).Seconds())), HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.secure(r),
 	})
@@ -230,10 +245,17 @@ func (s *Server) sessionPost(w http.ResponseWriter, r *http.Request) (*http.Cook
 	return cookie, true
 }
 
-// handleLogout handles "POST /dashboard/logout".
+// handleLogout handles "POST /dashboard/logout": the session ends for
+// good, on every server sharing the store, before its cookie is cleared.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.sessionPost(w, r); !ok {
+	cookie, ok := s.sessionPost(w, r)
+	if !ok {
 		s.writeError(w, r, Errorf(EForbidden, "sign out from the dashboard's own page"))
+		return
+	}
+	if err := s.endSession(r.Context(), cookie.Value); err != nil {
+		s.log.ErrorContext(r.Context(), "ending a dashboard session failed", "err", err)
+		s.writeUnavailable(w, r, 5, "signing out failed: you are still signed in; try again shortly")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{

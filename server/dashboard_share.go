@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/hmac"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,9 +16,12 @@ import (
 // token: the admin creates one from the dashboard for one partner and
 // sends it. A link is signed with the session key, so every server that
 // shares the key accepts it and none keeps a list of links; it holds one
-// partner id and an expiry and nothing else. It cannot be withdrawn before
-// it expires except by changing the session key, which also signs everyone
-// out; lifetimes are short for that reason.
+// partner id, an expiry and the digest of the credentials it was made
+// under (the partner's token hash and the admin token: credentialOf). It
+// is withdrawn, with the sessions it opened, by changing either (a new
+// partner token, or a new admin token, which withdraws every link), by
+// removing the partner, or by changing the session key, which also signs
+// everyone out; lifetimes are short all the same.
 
 // shareLinkDays are the lifetimes, in days, an admin may give a link.
 var shareLinkDays = []int{7, 30, 90}
@@ -37,25 +41,28 @@ var (
 // shareLink is what a valid link grants: one partner's figures until it
 // expires.
 type shareLink struct {
-	partner string
-	expires time.Time
+	partner    string
+	expires    time.Time
+	credential string // see credentialOf
 }
 
 // shareToken returns the signed token of a link for partner that expires
-// at expires (to the second). Its signature is domain-separated from the
-// session's and the CSRF token's.
-func (ss *sessions) shareToken(partner string, expires time.Time) string {
-	return ss.seal("share", "l1|"+partner+"|"+strconv.FormatInt(expires.Unix(), 10))
+// at expires (to the second) and names credential. Its signature is
+// domain-separated from the session's and the CSRF token's.
+func (ss *sessions) shareToken(partner string, expires time.Time, credential string) string {
+	return ss.seal("share", "l2|"+partner+"|"+strconv.FormatInt(expires.Unix(), 10)+"|"+credential)
 }
 
 // verifyShareToken checks a token's size, signature, form and expiry, in
-// that order: nothing in an unsigned token is trusted.
+// that order: nothing in an unsigned token is trusted. Links of an
+// earlier form, which name no credential, are refused. Whether the
+// credential still holds is the server's to check (shareLinkOf).
 func (ss *sessions) verifyShareToken(token string, now time.Time) (shareLink, error) {
 	if len(token) > maxShareToken {
 		return shareLink{}, errShareInvalid
 	}
 	parts, ok := ss.open("share", token)
-	if !ok || len(parts) != 3 || parts[0] != "l1" || !content.ValidID(parts[1]) {
+	if !ok || len(parts) != 4 || parts[0] != "l2" || !content.ValidID(parts[1]) {
 		return shareLink{}, errShareInvalid
 	}
 	exp, err := strconv.ParseInt(parts[2], 10, 64)
@@ -72,21 +79,52 @@ func (ss *sessions) verifyShareToken(token string, now time.Time) (shareLink, er
 	if !now.Before(expires) {
 		return shareLink{}, errShareExpired
 	}
-	return shareLink{partner: parts[1], expires: expires}, nil
+	return shareLink{partner: parts[1], expires: expires, credential: parts[3]}, nil
 }
 
-// shareLinkOf verifies a link's token and that its partner is still
-// registered; the error is one a marketer may read.
+// shareLinkOf verifies a link's token, that its partner is still
+// registered and that the credentials it names still hold; the error is
+// one a marketer may read.
 func (s *Server) shareLinkOf(token string) (shareLink, *Partner, error) {
 	l, err := s.sessions.verifyShareToken(token, s.now())
 	if err != nil {
 		return shareLink{}, nil, err
 	}
 	p, ok := s.partners.Load().Partner(l.partner)
-	if !ok {
+	want, holds := s.credentialOf(kindLink, l.partner)
+	if !ok || !holds || !hmac.Equal([]byte(l.credential), []byte(want)) {
 		return shareLink{}, nil, errShareInvalid
 	}
 	return l, p, nil
+}
+
+// refuseLink answers a sign-in link that shareLinkOf refused. A link that
+// is not valid (forged, withdrawn) spends one of the client's failures;
+// an expired one, which we signed, does not.
+func (s *Server) refuseLink(w http.ResponseWriter, r *http.Request, key string, err error) {
+	if errors.Is(err, errShareInvalid) {
+		if failed := s.authFailed(key); failed != nil {
+			s.refuseSignIn(w, r, failed)
+			return
+		}
+	}
+	status, msg := shareRefusal(err)
+	s.renderDashboard(w, r, status, &dashboardPage{Error: msg})
+}
+
+// refuseSignIn answers a sign-in refused by the failure throttle (a
+// *tooManyFailures) with the sign-in page, 429 and Retry-After; any
+// other error as writeError does.
+func (s *Server) refuseSignIn(w http.ResponseWriter, r *http.Request, err error) {
+	tm, ok := errors.AsType[*tooManyFailures](err)
+	if !ok {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Retry-After", tm.retryAfter())
+	s.renderDashboard(w, r, statusOf[ERateLimited], &dashboardPage{
+		Error: "Too many failed sign-ins from your network. Try again in " + tm.retryAfter() + " seconds.",
+	})
 }
 
 // shareRefusal is the status and the message of a page refusing a link.
@@ -103,10 +141,14 @@ func shareRefusal(err error) (int, string) {
 // scanner that follows links changes nothing, and the SameSite=Strict
 // cookie is set by a same-site request, which the browser then sends.
 func (s *Server) showInvite(w http.ResponseWriter, r *http.Request, token string) {
+	key, err := s.authGate(r)
+	if err != nil {
+		s.refuseSignIn(w, r, err)
+		return
+	}
 	l, p, err := s.shareLinkOf(token)
 	if err != nil {
-		status, msg := shareRefusal(err)
-		s.renderDashboard(w, r, status, &dashboardPage{Error: msg})
+		s.refuseLink(w, r, key, err)
 		return
 	}
 	s.renderDashboard(w, r, http.StatusOK, &dashboardPage{Invite: &invite{
@@ -134,8 +176,12 @@ func (s *Server) handleDashboardShare(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EForbidden, "create sign-in links from the dashboard's own page"))
 		return
 	}
-	v, ok := s.sessions.verify(cookie.Value, s.now())
-	if !ok || !v.admin {
+	sess, ok, err := s.sessionOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok || !sess.admin {
 		s.writeError(w, r, Errorf(EForbidden, "only the admin creates sign-in links"))
 		return
 	}
@@ -151,7 +197,8 @@ func (s *Server) handleDashboardShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := s.now().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
-	link := s.publicOrigin(r) + "/dashboard?" + url.Values{"link": {s.sessions.shareToken(p.ID, expires)}}.Encode()
+	credential, _ := s.credentialOf(kindLink, p.ID)
+	link := s.publicOrigin(r) + "/dashboard?" + url.Values{"link": {s.sessions.shareToken(p.ID, expires, credential)}}.Encode()
 	s.log.InfoContext(r.Context(), "dashboard sign-in link created", "partner", p.ID, "expires", expires.UTC())
 	s.renderDashboard(w, r, http.StatusOK, &dashboardPage{
 		SignedIn: true, Admin: true, CSRF: s.sessions.csrf(cookie.Value),

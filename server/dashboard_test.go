@@ -579,6 +579,9 @@ func TestDashboardSignInLink(t *testing.T) {
 		{"a partner no longer registered", server.ShareLink(e.srv, "gone", expires), 400, "not valid"},
 		{"a link signed for longer than links last", server.ShareLink(e.srv, "acme", time.Now().Add(400*24*time.Hour)), 400, "not valid"},
 	} {
+		// Each case fails twice; the throttle of failed sign-ins (tested
+		// in auth_test.go) lets two through every 2 x AuthFailureEvery.
+		clock.Advance(2 * server.AuthFailureEvery)
 		fresh := newDashboardBrowser(t, e)
 		if res, page := fresh.do("GET", "/dashboard?link="+url.QueryEscape(c.link), nil, ""); res.StatusCode != c.status || !strings.Contains(page, c.says) {
 			t.Errorf("opening a link with %s: %d, want %d saying %q", c.name, res.StatusCode, c.status, c.says)

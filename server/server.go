@@ -73,6 +73,7 @@ type Server struct {
 	visitors      *visitorHasher
 	clientLimits  clientLimiters
 	partnerLimits *limiters
+	authFailures  *limiters // failed authentications by client (see auth.go)
 	sessions      *sessions
 	months        *monthCache
 	dashboard     *dashboard
@@ -105,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 		visitors:      newVisitorHasher(shared, cfg.Log),
 		clientLimits:  newClientLimiters(cfg.ClientRate, maxLimiterKeys),
 		partnerLimits: newLimiters(cfg.PartnerRate, maxLimiterKeys),
+		authFailures:  newAuthFailures(maxLimiterKeys),
 		now:           time.Now,
 	}
 	key := cfg.SessionKey

@@ -89,12 +89,11 @@ func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
 }
 
 // authorizedQuery identifies the viewer and reads the stats query it may
-// ask, or answers 401, 403 or 400 and returns false.
+// ask, or answers 401, 429, 403 or 400 and returns false.
 func (s *Server) authorizedQuery(w http.ResponseWriter, r *http.Request) (statsQuery, bool) {
-	v, ok := s.viewerOf(r)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
-		s.writeError(w, r, Errorf(EUnauthorized, "send the admin token or your partner token as Authorization: Bearer …"))
+	v, err := s.identify(r)
+	if err != nil {
+		s.writeAuthError(w, r, err)
 		return statsQuery{}, false
 	}
 	q, err := s.parseStatsQuery(r, v)

@@ -46,6 +46,18 @@ type Store interface {
 	// unique visitors read the recent raw events.
 	DeleteEventsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
+	// EndSession records that the dashboard session id was signed out
+	// before it expires (at expires): SessionEnded then reports it, on
+	// every server sharing the store, until EndedSessionGrace after that
+	// expiry, when the session's signed cookie is refused anyway. Records
+	// past that are deleted on the way, so the store keeps only recent
+	// sign-outs. Ending a session twice is no error.
+	EndSession(ctx context.Context, id string, expires time.Time) error
+
+	// SessionEnded reports whether EndSession recorded id. Every dashboard
+	// request with a session asks it, so it reads one key and nothing else.
+	SessionEnded(ctx context.Context, id string) (bool, error)
+
 	// Ping reports whether the store can be used (readiness).
 	Ping(ctx context.Context) error
 
@@ -60,6 +72,11 @@ type Store interface {
 // retry an event for up to event.MaxSkew, and a day's unique visitors are
 // counted against that day's raw events.
 const MinRetention = 48 * time.Hour
+
+// EndedSessionGrace is how long a store keeps a signed-out session's
+// record after the session's own expiry: the servers' clocks, which check
+// that expiry, may differ from each other by less.
+const EndedSessionGrace = time.Hour
 
 // CheckRetentionCutoff refuses a cutoff under MinRetention ago: the
 // engines' DeleteEventsBefore call it first.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"VisitorSalts", testVisitorSalts},
 		{"WriteProbe", testWriteProbe},
 		{"Installations", testInstallations},
+		{"EndedSessions", testEndedSessions},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open) })
 	}
@@ -688,4 +689,57 @@ func testWriteProbe(t *testing.T, open Open) {
 	}
 	checkEvents(t, s, records(b))
 	checkRollups(t, s)
+}
+
+// testEndedSessions ends dashboard sessions: each is reported ended from
+// then on, after the store is reopened too, and not before; ending one
+// twice is no error; records of sessions expired more than
+// EndedSessionGrace ago go at the next EndSession, and only those.
+func testEndedSessions(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := opened(t, open)
+	ended := func(s server.Store, id string) bool {
+		t.Helper()
+		got, err := s.SessionEnded(ctx, id)
+		if err != nil {
+			t.Fatalf("SessionEnded(%q): %v", id, err)
+		}
+		return got
+	}
+	end := func(s server.Store, id string, expires time.Time) {
+		t.Helper()
+		if err := s.EndSession(ctx, id, expires); err != nil {
+			t.Fatalf("EndSession(%q): %v", id, err)
+		}
+	}
+	now := time.Now()
+	if ended(s, "signed-out") || ended(s, "") {
+		t.Fatal("a session nobody ended is reported ended")
+	}
+	end(s, "signed-out", now.Add(12*time.Hour))
+	end(s, "signed-out", now.Add(12*time.Hour)) // a second sign-out, or a second server's
+	end(s, "expired-lately", now.Add(-server.EndedSessionGrace/2))
+	end(s, "expired-long-ago", now.Add(-server.EndedSessionGrace-time.Minute))
+	if ended(s, "still-signed-in") {
+		t.Error("ending one session ended another")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s = opened(t, open)
+	if !ended(s, "signed-out") {
+		t.Error("a signed-out session is no longer ended after reopening the store")
+	}
+	end(s, "another", now.Add(time.Hour))
+	for id, want := range map[string]bool{
+		"signed-out": true, "another": true,
+		// Within the grace: another server's clock may still take it for
+		// unexpired.
+		"expired-lately":   true,
+		"expired-long-ago": false,
+	} {
+		if got := ended(s, id); got != want {
+			t.Errorf("SessionEnded(%q) = %v, want %v", id, got, want)
+		}
+	}
 }
