@@ -74,6 +74,7 @@ type Server struct {
 	partnerLimits *limiters
 	sessions      *sessions
 	months        *monthCache
+	contentIDs    *contentIDs
 	dashboard     *dashboard
 	now           func() time.Time
 }
@@ -114,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.sessions = newSessions(key)
 	s.months = newMonthCache(50_000)
+	s.contentIDs = newContentIDs(cfg.Content, cfg.Store.Rollups, cfg.Log, s.now())
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err
 	}
