@@ -114,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 		key = newSecret() // sessions then last as long as this process
 	}
 	s.sessions = newSessions(key)
-	s.months = newMonthCache(50_000)
+	s.months = newMonthCache(monthCacheEntries, monthCacheBytes)
 	s.contentIDs = newContentIDs(cfg.Content, cfg.Store.Rollups, cfg.Log, s.now())
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ type QuestionStats struct {
 	// Other is, on the list's last row only, how many questions past the
 	// cap that row sums (its Question is ""; it has no drop-off and no
 	// options).
-	Other int `json:"other,omitempty"`
+	Other int64 `json:"other,omitempty"`
 }
 
 // CTAStats counts clicks on one call to action with one outcome on screen.
@@ -92,7 +92,7 @@ type CTAStats struct {
 	Clicks  int64  `json:"clicks"`
 	// Other is, on the list's last row only, how many CTA and outcome
 	// pairs past the cap that row sums (its CTA is "").
-	Other int `json:"other,omitempty"`
+	Other int64 `json:"other,omitempty"`
 }
 
 // WorksheetStats says which responsibilities are most often left shared or
@@ -109,7 +109,7 @@ type Ranked struct {
 	Count int64  `json:"count"`
 	// Other is, on a capped list's last row only, how many values past
 	// the cap that row sums; its Value is "".
-	Other int `json:"other,omitempty"`
+	Other int64 `json:"other,omitempty"`
 }
 
 // Every list of values has a cap: its top values, then one "other" row
@@ -234,7 +234,7 @@ func ctaList(ctas map[CTA]int64) []CTAStats {
 	if len(out) <= maxCTAs {
 		return out
 	}
-	other := CTAStats{Other: len(out) - maxCTAs}
+	other := CTAStats{Other: int64(len(out) - maxCTAs)}
 	for _, c := range out[maxCTAs:] {
 		other.Clicks += c.Clicks
 	}
@@ -325,7 +325,7 @@ func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
 		slices.SortFunc(out, func(a, b QuestionStats) int {
 			return cmp.Or(cmp.Compare(b.Answers, a.Answers), strings.Compare(a.Question, b.Question))
 		})
-		other = &QuestionStats{Other: len(out) - maxQuestions, Options: []Ranked{}}
+		other = &QuestionStats{Other: int64(len(out) - maxQuestions), Options: []Ranked{}}
 		for _, q := range out[maxQuestions:] {
 			other.Answers += q.Answers
 		}
@@ -372,7 +372,7 @@ func rank(m map[string]int64, n int) []Ranked {
 	if n <= 0 || len(out) <= n {
 		return out
 	}
-	other := Ranked{Other: len(out) - n}
+	other := Ranked{Other: int64(len(out) - n)}
 	for _, r := range out[n:] {
 		other.Count += r.Count
 	}
