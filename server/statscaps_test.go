@@ -17,7 +17,7 @@ import (
 // distinctKeys is how many values of each kind the store holds in
 // TestStatsStayCappedWhateverTheStoreHolds: many times any cap (kept
 // small enough for the race detector's SQLite).
-const distinctKeys = 600
+const distinctKeys = 400
 
 // junkBatches are batches of made-up ids written straight into the store,
 // as a server that did not check ids might have: each carries a value of
