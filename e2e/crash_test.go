@@ -39,7 +39,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 				at := time.Now().UTC().Format(time.RFC3339Nano)
 				for i := range ids {
 					ids[i] = uuid.Must(uuid.NewV7()).String()
-					events[i] = fmt.Sprintf(`{"id":%q,"type":"faq_opened","at":%q,"data":{"faq":"m365"}}`, ids[i], at)
+					events[i] = fmt.Sprintf(`{"id":%q,"type":"faq_opened","at":%q,"data":{"faq":"m365-and-security"}}`, ids[i], at)
 				}
 				body := fmt.Sprintf(`{"partner":"demo","widget":"co-managed-vs-fully-managed","page":{"origin":%q,"path":"/"},"events":[%s]}`,
 					p.DemoURL, strings.Join(events, ","))

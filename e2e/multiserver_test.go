@@ -95,9 +95,9 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	}
 	types := []string{
 		`"type":"widget_viewed"`,
-		`"type":"faq_opened","data":{"faq":"m365"}`,
-		`"type":"question_answered","data":{"question":"internal-it","option":"capable-team","index":0}`,
-		`"type":"cta_clicked","data":{"cta":"book-call","outcome":"co-managed"}`,
+		`"type":"faq_opened","data":{"faq":"m365-and-security"}`,
+		`"type":"question_answered","data":{"question":"internal-it","option":"it-team","index":0}`,
+		`"type":"cta_clicked","data":{"cta":"contact","outcome":"co-managed"}`,
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

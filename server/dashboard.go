@@ -64,18 +64,22 @@ type dashboardPage struct {
 	ShareDays   []int
 	DefaultDays int
 
-	Stats     *Stats
-	Headline  []headlineFigure
-	Compared  string // "previous 30 days"
-	Chart     chart
-	Funnel    questionFunnel
-	Answers   []questionSplit
-	Outcomes  []shareRow
-	CTAs      []ctaTable
-	FAQs      []shareRow
-	Worksheet []worksheetRow
-	CSVURL    string
-	Generated string
+	Stats    *Stats
+	Headline []headlineFigure
+	Compared string // "previous 30 days"
+	Chart    chart
+	Funnel   questionFunnel
+	Answers  []questionSplit
+	// AnswersOther and CTAsOther sum what the capped lists leave out
+	// of the answers by question and the CTA tables; nil when nothing.
+	AnswersOther *shareRow
+	Outcomes     []shareRow
+	CTAs         []ctaTable
+	CTAsOther    *shareRow
+	FAQs         []shareRow
+	Worksheet    []worksheetRow
+	CSVURL       string
+	Generated    string
 }
 
 // choice is an option of a select: a value and the words shown for it.
@@ -124,9 +128,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	page.Headline = newHeadline(cur, prev, page.Compared)
 	page.Chart = newChart(cur, q.from, q.to)
 	page.Funnel = newFunnel(cur, labels)
-	page.Answers = newAnswerSplit(cur, labels)
+	page.Answers, page.AnswersOther = newAnswerSplit(cur, labels)
 	page.Outcomes = newOutcomes(cur, labels)
-	page.CTAs = newCTATables(cur, labels)
+	page.CTAs, page.CTAsOther = newCTATables(cur, labels)
 	page.FAQs = newFAQs(cur, labels)
 	page.Worksheet = newWorksheet(cur, labels)
 	page.Generated = s.now().UTC().Format(dashboardTime)
@@ -503,11 +507,11 @@ type questionFunnel struct {
 }
 
 type funnelStep struct {
-	N       int // the question's number in the quiz
+	N       int // the question's number in the quiz; 0 for the "other" row
 	Label   label
 	Answers int64
 	Bar     float64
-	DropOff string // of the step before: quiz starts for the first question
+	DropOff string // of the step before: quiz starts for the first question; "" for the "other" row
 }
 
 func newFunnel(st *Stats, l dashboardLabels) questionFunnel {
@@ -517,6 +521,10 @@ func newFunnel(st *Stats, l dashboardLabels) questionFunnel {
 		top = max(top, q.Answers)
 	}
 	for _, q := range st.Questions {
+		if q.Other > 0 {
+			f.Steps = append(f.Steps, funnelStep{Label: otherLabel(q.Other, "question", "questions"), Answers: q.Answers, Bar: barLength(q.Answers, top)})
+			continue
+		}
 		f.Steps = append(f.Steps, funnelStep{
 			N: questionNumber(l, q.Question, q.Index), Label: l.question(q.Question),
 			Answers: q.Answers, Bar: barLength(q.Answers, top), DropOff: percentText(q.DropOff),
@@ -551,27 +559,37 @@ type shareRow struct {
 }
 
 // newAnswerSplit lists every question of the content, then the retired
-// ones that got answers, each with every option of the content and then
-// the retired options that were chosen.
-func newAnswerSplit(st *Stats, l dashboardLabels) []questionSplit {
+// ones that got answers, each with every option of the content, then the
+// retired options that were chosen, then the options the capped list left
+// out. The questions the funnel left out come apart, as other.
+func newAnswerSplit(st *Stats, l dashboardLabels) (splits []questionSplit, other *shareRow) {
 	byID := map[string]QuestionStats{}
 	for _, q := range st.Questions {
+		if q.Other > 0 {
+			other = &shareRow{Label: otherLabel(q.Other, "question", "questions"), Count: q.Answers}
+			continue
+		}
 		byID[q.Question] = q
 	}
-	var out []questionSplit
 	add := func(id string, index int) {
 		q := byID[id]
 		counts := map[string]int64{}
-		for _, o := range q.Options {
+		options, rest := listed(q.Options)
+		for _, o := range options {
 			counts[o.Value] = o.Count
 		}
 		split := questionSplit{N: questionNumber(l, id, index), Label: l.question(id), Answers: q.Answers}
-		for _, o := range ordered(l.optionIDs(id), q.Options) {
+		for _, o := range ordered(l.optionIDs(id), options) {
 			split.Options = append(split.Options, shareRow{
 				Label: l.option(id, o), Count: counts[o], Share: shareOf(counts[o], q.Answers), Bar: barLength(counts[o], q.Answers),
 			})
 		}
-		out = append(out, split)
+		if rest.Other > 0 {
+			split.Options = append(split.Options, shareRow{
+				Label: otherLabel(rest.Other, "option", "options"), Count: rest.Count, Share: shareOf(rest.Count, q.Answers), Bar: barLength(rest.Count, q.Answers),
+			})
+		}
+		splits = append(splits, split)
 	}
 	known := map[string]bool{}
 	for _, id := range l.questionIDs() {
@@ -579,11 +597,20 @@ func newAnswerSplit(st *Stats, l dashboardLabels) []questionSplit {
 		add(id, 0)
 	}
 	for _, q := range st.Questions {
-		if !known[q.Question] {
+		if !known[q.Question] && q.Other == 0 {
 			add(q.Question, q.Index)
 		}
 	}
-	return out
+	return splits, other
+}
+
+// listed splits a ranked list into the values it lists and its "other"
+// row (zero when it has none).
+func listed(rs []Ranked) ([]Ranked, Ranked) {
+	if n := len(rs); n > 0 && rs[n-1].Other > 0 {
+		return rs[:n-1], rs[n-1]
+	}
+	return rs, Ranked{}
 }
 
 // ordered lists the content's ids, then the other values counted, largest
@@ -635,40 +662,47 @@ type ctaRow struct {
 	Rate          pct
 }
 
-func newCTATables(st *Stats, l dashboardLabels) []ctaTable {
+func newCTATables(st *Stats, l dashboardLabels) (tables []ctaTable, other *shareRow) {
 	clicks := map[string]map[string]int64{} // CTA → outcome → clicks
 	total := map[string]int64{}
 	for _, c := range st.CTAs {
+		if c.Other > 0 {
+			other = &shareRow{Label: otherLabel(c.Other, "call to action and recommendation", "calls to action and recommendations"), Count: c.Clicks}
+			continue
+		}
 		if clicks[c.CTA] == nil {
 			clicks[c.CTA] = map[string]int64{}
 		}
 		clicks[c.CTA][c.Outcome] += c.Clicks
 		total[c.CTA] += c.Clicks
 	}
-	var out []ctaTable
 	for _, id := range ordered(l.ctaIDs(), rank(total, 0)) {
 		t := ctaTable{Label: l.cta(id), Clicks: total[id]}
 		for _, o := range ordered(l.outcomeIDs(), rank(clicks[id], 0)) {
 			n, shown := clicks[id][o], st.Recommendations[o]
 			t.Rows = append(t.Rows, ctaRow{Outcome: l.outcome(o), Words: l.ctaWords(id, o), Clicks: n, Shown: shown, Rate: shareOf(n, shown)})
 		}
-		out = append(out, t)
+		tables = append(tables, t)
 	}
-	return out
+	return tables, other
 }
 
 // newFAQs lists every FAQ entry of the content, then retired ones opened,
-// with its share of all FAQ opens.
+// then those the capped list left out, with its share of all FAQ opens.
 func newFAQs(st *Stats, l dashboardLabels) []shareRow {
 	counts := map[string]int64{}
 	var total int64
+	faqs, rest := listed(st.FAQs)
 	for _, f := range st.FAQs {
 		counts[f.Value] = f.Count
 		total += f.Count
 	}
 	var out []shareRow
-	for _, id := range ordered(l.faqIDs(), st.FAQs) {
+	for _, id := range ordered(l.faqIDs(), faqs) {
 		out = append(out, shareRow{Label: l.faq(id), Count: counts[id], Share: shareOf(counts[id], total), Bar: barLength(counts[id], total)})
+	}
+	if rest.Other > 0 {
+		out = append(out, shareRow{Label: otherLabel(rest.Other, "FAQ entry", "FAQ entries"), Count: rest.Count, Share: shareOf(rest.Count, total), Bar: barLength(rest.Count, total)})
 	}
 	return out
 }
@@ -680,6 +714,8 @@ type worksheetRow struct {
 	Shared, Undecided int64
 }
 
+// newWorksheet lists the responsibilities most often left shared or
+// undecided, at most maxResponsibilities, then one row for the others.
 func newWorksheet(st *Stats, l dashboardLabels) []worksheetRow {
 	both := map[string]int64{}
 	rows := map[string]*worksheetRow{}
@@ -689,17 +725,31 @@ func newWorksheet(st *Stats, l dashboardLabels) []worksheetRow {
 		}
 		return rows[id]
 	}
-	for _, r := range st.Worksheet.Shared {
+	shared, sharedRest := listed(st.Worksheet.Shared)
+	undecided, undecidedRest := listed(st.Worksheet.Undecided)
+	for _, r := range shared {
 		row(r.Value).Shared += r.Count
 		both[r.Value] += r.Count
 	}
-	for _, r := range st.Worksheet.Undecided {
+	for _, r := range undecided {
 		row(r.Value).Undecided += r.Count
 		both[r.Value] += r.Count
 	}
+	other := worksheetRow{Shared: sharedRest.Count, Undecided: undecidedRest.Count}
 	var out []worksheetRow
-	for _, r := range rank(both, 0) {
-		out = append(out, *rows[r.Value])
+	for i, r := range rank(both, 0) {
+		if i < maxResponsibilities {
+			out = append(out, *rows[r.Value])
+			continue
+		}
+		other.Shared += rows[r.Value].Shared
+		other.Undecided += rows[r.Value].Undecided
+	}
+	if other.Shared > 0 || other.Undecided > 0 {
+		// The two lists' "other" rows may hold the same responsibility,
+		// so this row gives no count of them.
+		other.Label = label{Text: "Other responsibilities, not listed", Other: true}
+		out = append(out, other)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 type label struct {
 	Text    string
 	Retired bool
+	Other   bool // the row that sums what a capped list leaves out
 }
 
 // dashboardLabels names questions, options, FAQ entries, responsibilities,
@@ -38,6 +39,16 @@ func newDashboardLabels(lib *content.Library, widget string) dashboardLabels {
 
 func named(text string) label { return label{Text: text} }
 func retired(id string) label { return label{Text: id, Retired: true} }
+
+// otherLabel names the row that sums the n values a capped list leaves
+// out: "Other: 57 more pages".
+func otherLabel(n int64, one, many string) label {
+	thing := many
+	if n == 1 {
+		thing = one
+	}
+	return label{Text: "Other: " + groupThousands(n) + " more " + thing, Other: true}
+}
 
 // questionOf finds the question with id and its position (from 0) in its
 // widget's quiz.

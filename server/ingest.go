@@ -116,6 +116,9 @@ func (s *Server) admitBatch(w http.ResponseWriter, r *http.Request, now time.Tim
 	if b.Page.Origin != "" && !partner.AllowsOrigin(b.Page.Origin) && !s.previewHost(r, b.Page.Origin, b.Test) {
 		return nil, reject("page_origin", EForbidden, "page origin check failed: page.origin is not one of partner %q's origins", b.Partner)
 	}
+	if err := s.contentIDs.check(r.Context(), b, now); err != nil {
+		return nil, &rejection{err: err, reason: "content"}
+	}
 	if ok, wait := s.partnerLimits.Allow(partner.ID, now); !ok {
 		rj := reject("rate_limited", ERateLimited, "too many requests for this partner; retry later")
 		rj.retryAfter = wait

@@ -167,7 +167,7 @@ func (e *ingestEnv) stored(t *testing.T) []server.Event {
 
 func TestIngestStoresOnceAndAnswersAfterCommit(t *testing.T) {
 	e := newIngestEnv(t, nil)
-	one, two := newEvent("widget_loaded", ""), newEvent("question_answered", `{"question":"internal-it","option":"capable-team","index":0}`)
+	one, two := newEvent("widget_loaded", ""), newEvent("question_answered", `{"question":"internal-it","option":"it-team","index":0}`)
 	body := batchBody("acme", partnerPage, one, two)
 	res, got := e.post(t, post{body: body})
 	if res.StatusCode != 202 || got != `{"accepted":2,"duplicates":0}`+"\n" {

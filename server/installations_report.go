@@ -195,7 +195,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			rate := float64(in.Started) / float64(in.Served)
 			in.StartedRate = &rate
 		}
-		in.Locale, in.ContentVersion = mostCounted(pf.locales), mostCounted(pf.version)
+		in.Locale, in.ContentVersion = mostCountedKey(pf.locales), mostCountedKey(pf.version)
 		for metric, buckets := range pf.times {
 			in.StartTimes[metric] = percentiles(buckets)
 		}
@@ -223,16 +223,13 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// mostCounted returns the key with the greatest count; the greatest key
-// among equals.
-func mostCounted(m map[string]int64) string {
-	best, n := "", int64(-1)
-	for k, c := range m {
-		if c > n || (c == n && k > best) {
-			best, n = k, c
-		}
+// mostCountedKey returns the key with the greatest count, the greatest key
+// among equals; "" for none.
+func mostCountedKey(m map[string]int64) string {
+	if top := mostCounted(m, 1, func(a, b string) int { return strings.Compare(b, a) }); len(top) == 1 {
+		return top[0]
 	}
-	return best
+	return ""
 }
 
 // percentiles returns the p50 and p75 of a start-time histogram: the upper

@@ -76,6 +76,7 @@ type Server struct {
 	authFailures  *limiters // failed authentications by client (see auth.go)
 	sessions      *sessions
 	months        *monthCache
+	contentIDs    *contentIDs
 	dashboard     *dashboard
 	installs      *installCounter
 	now           func() time.Time
@@ -117,7 +118,8 @@ func New(cfg Config) (*Server, error) {
 		key = newSecret() // sessions then last as long as this process
 	}
 	s.sessions = newSessions(key)
-	s.months = newMonthCache(50_000)
+	s.months = newMonthCache(monthCacheEntries, monthCacheBytes)
+	s.contentIDs = newContentIDs(cfg.Content, cfg.Store.Rollups, cfg.Log, s.now())
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err
 	}

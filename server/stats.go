@@ -79,6 +79,10 @@ type QuestionStats struct {
 	// question) that did not answer this one.
 	DropOff float64  `json:"drop_off"`
 	Options []Ranked `json:"options"`
+	// Other is, on the list's last row only, how many questions past the
+	// cap that row sums (its Question is ""; it has no drop-off and no
+	// options).
+	Other int64 `json:"other,omitempty"`
 }
 
 // CTAStats counts clicks on one call to action with one outcome on screen.
@@ -86,6 +90,9 @@ type CTAStats struct {
 	CTA     string `json:"cta"`
 	Outcome string `json:"outcome,omitempty"`
 	Clicks  int64  `json:"clicks"`
+	// Other is, on the list's last row only, how many CTA and outcome
+	// pairs past the cap that row sums (its CTA is "").
+	Other int64 `json:"other,omitempty"`
 }
 
 // WorksheetStats says which responsibilities are most often left shared or
@@ -100,10 +107,26 @@ type WorksheetStats struct {
 type Ranked struct {
 	Value string `json:"value"`
 	Count int64  `json:"count"`
+	// Other is, on a capped list's last row only, how many values past
+	// the cap that row sums; its Value is "".
+	Other int64 `json:"other,omitempty"`
 }
 
-// topN bounds the ranked lists of pages and campaign fields.
-const topN = 20
+// Every list of values has a cap: its top values, then one "other" row
+// that sums the rest. Ingest refuses ids the content does not define, but
+// pages and UTM fields are the host page's, and a store may hold ids an
+// older server accepted, so nothing bounds the values counted but these.
+// The caps for ids are well above what a content defines (a quiz of 7
+// questions of 3 options, a worksheet of 12 responsibilities), so that
+// only made-up ids are ever folded.
+const (
+	topN                = 20                  // pages, UTM sources, mediums and campaigns, locales, content versions
+	maxQuestions        = 40                  // the funnel
+	maxOptions          = 20                  // each question's options
+	maxFAQs             = 50                  // FAQ entries
+	maxCTAs             = 20                  // CTA and outcome pairs
+	maxResponsibilities = event.MaxListLength // each worksheet list; a worksheet cannot hold more
+)
 
 // ComputeStats folds rollups into Stats for the days from..to.
 func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) *Stats {
@@ -185,21 +208,37 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	}
 	s.Totals.rates()
 	s.Questions = funnel(answers, s.Totals.QuizStarts)
-	for c, n := range ctas {
-		s.CTAs = append(s.CTAs, CTAStats{CTA: c.CTA, Outcome: string(c.Outcome), Clicks: n})
-	}
-	slices.SortFunc(s.CTAs, func(a, b CTAStats) int {
-		return cmp.Or(cmp.Compare(b.Clicks, a.Clicks), strings.Compare(a.CTA, b.CTA), strings.Compare(a.Outcome, b.Outcome))
-	})
-	s.FAQs = rank(faqs, 0)
-	s.Worksheet = WorksheetStats{Completions: s.Totals.WorksheetCompletions, Shared: rank(shared, 0), Undecided: rank(undecided, 0)}
+	s.CTAs = ctaList(ctas)
+	s.FAQs = rank(faqs, maxFAQs)
+	s.Worksheet = WorksheetStats{Completions: s.Totals.WorksheetCompletions,
+		Shared: rank(shared, maxResponsibilities), Undecided: rank(undecided, maxResponsibilities)}
 	s.TopPages = rank(pages, topN)
 	s.UTMSources = rank(sources, topN)
 	s.UTMMediums = rank(mediums, topN)
 	s.UTMCampaigns = rank(campaigns, topN)
-	s.Locales = rank(locales, 0)
-	s.ContentVersions = rank(versions, 0)
+	s.Locales = rank(locales, topN)
+	s.ContentVersions = rank(versions, topN)
 	return s
+}
+
+// ctaList lists the clicks by CTA and outcome, most first, at most maxCTAs
+// and an "other" row.
+func ctaList(ctas map[CTA]int64) []CTAStats {
+	out := make([]CTAStats, 0, len(ctas))
+	for c, n := range ctas {
+		out = append(out, CTAStats{CTA: c.CTA, Outcome: string(c.Outcome), Clicks: n})
+	}
+	slices.SortFunc(out, func(a, b CTAStats) int {
+		return cmp.Or(cmp.Compare(b.Clicks, a.Clicks), strings.Compare(a.CTA, b.CTA), strings.Compare(a.Outcome, b.Outcome))
+	})
+	if len(out) <= maxCTAs {
+		return out
+	}
+	other := CTAStats{Other: int64(len(out) - maxCTAs)}
+	for _, c := range out[maxCTAs:] {
+		other.Clicks += c.Clicks
+	}
+	return append(out[:maxCTAs:maxCTAs], other)
 }
 
 func (d *DayStats) add(r *Rollup) {
@@ -263,7 +302,8 @@ func merge[K comparable](dst, src map[K]int64) {
 }
 
 // funnel orders the questions by their position in the quiz and says how
-// many visitors each step lost.
+// many visitors each step lost. It keeps the maxQuestions questions most
+// answered, and sums the others in a last "other" row.
 func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
 	byQ := map[string]*QuestionStats{}
 	for a, n := range answers {
@@ -278,8 +318,21 @@ func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
 	}
 	out := make([]QuestionStats, 0, len(byQ))
 	for _, q := range byQ {
-		q.Options = rank(mergeRanked(q.Options), 0)
 		out = append(out, *q)
+	}
+	var other *QuestionStats
+	if len(out) > maxQuestions {
+		slices.SortFunc(out, func(a, b QuestionStats) int {
+			return cmp.Or(cmp.Compare(b.Answers, a.Answers), strings.Compare(a.Question, b.Question))
+		})
+		other = &QuestionStats{Other: int64(len(out) - maxQuestions), Options: []Ranked{}}
+		for _, q := range out[maxQuestions:] {
+			other.Answers += q.Answers
+		}
+		out = out[:maxQuestions]
+	}
+	for i := range out {
+		out[i].Options = rank(mergeRanked(out[i].Options), maxOptions)
 	}
 	slices.SortFunc(out, func(a, b QuestionStats) int {
 		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Question, b.Question))
@@ -292,6 +345,9 @@ func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
 		}
 		prev = out[i].Answers
 	}
+	if other != nil {
+		out = append(out, *other)
+	}
 	return out
 }
 
@@ -303,17 +359,22 @@ func mergeRanked(rs []Ranked) map[string]int64 {
 	return m
 }
 
-// rank lists m largest first (ties by value), at most n when n > 0.
+// rank lists m largest first (ties by value). When n > 0 it lists at most
+// n, then one "other" row that sums the rest.
 func rank(m map[string]int64, n int) []Ranked {
 	out := make([]Ranked, 0, len(m))
 	for v, c := range m {
-		out = append(out, Ranked{v, c})
+		out = append(out, Ranked{Value: v, Count: c})
 	}
 	slices.SortFunc(out, func(a, b Ranked) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
 	})
-	if n > 0 && len(out) > n {
-		out = out[:n]
+	if n <= 0 || len(out) <= n {
+		return out
 	}
-	return out
+	other := Ranked{Other: int64(len(out) - n)}
+	for _, r := range out[n:] {
+		other.Count += r.Count
+	}
+	return append(out[:n:n], other)
 }

@@ -1,14 +1,16 @@
 package server
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
-	"github.com/ehforge/forgefit/widget/event"
 )
 
 // maxStatsDays bounds a stats range: two years of days.
@@ -129,6 +131,15 @@ var csvHeader = []string{
 	"excluded_test_events", "excluded_bot_events",
 }
 
+// maxCSVWidgets caps the rows of one day and partner in the CSV, one a
+// widget: a store may hold widget ids made up and stored by a server that
+// did not check them. Past the cap, the last row (widget csvOther) sums
+// the widgets left out.
+const (
+	maxCSVWidgets = 20
+	csvOther      = "(other)"
+)
+
 // handleStatsCSV handles "GET /api/v1/stats.csv": the figures of every day
 // x partner x widget with events stored, streamed row by row. A day with
 // only events left out (test or bot) has a row of zeros but for its last
@@ -149,22 +160,78 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	cw := csv.NewWriter(w)
 	_ = cw.Write(csvHeader)
-	for i := range rollups {
-		ro := &rollups[i]
-		var d DayStats
-		d.add(ro)
-		f := d.Figures
+	rows := 0
+	write := func(day time.Time, partner, widget string, f *Figures) {
 		n := func(v int64) string { return strconv.FormatInt(v, 10) }
 		_ = cw.Write([]string{
-			ro.Day.Format(time.DateOnly), ro.Partner, ro.Widget, n(f.Loads), n(f.Views), n(f.Visitors),
+			day.Format(time.DateOnly), partner, widget, n(f.Loads), n(f.Views), n(f.Visitors),
 			n(f.QuizStarts), n(f.Answers), n(f.Completions), n(f.Restarts), n(f.Recommendations),
 			n(f.CTAClicks), n(f.FAQOpens), n(f.WorksheetCompletions),
-			n(ro.Completions[event.CoManaged]), n(ro.Completions[event.FullyManaged]), n(ro.Completions[event.Either]),
+			n(f.CoManaged), n(f.FullyManaged), n(f.Either),
 			n(f.TestEvents), n(f.BotEvents),
 		})
-		if i%256 == 255 {
+		if rows++; rows%256 == 0 {
 			cw.Flush()
 		}
 	}
+	// Rollups come sorted by day, partner and widget: one group of
+	// widgets per day and partner.
+	for len(rollups) > 0 {
+		n := 1
+		for n < len(rollups) && rollups[n].Day.Equal(rollups[0].Day) && rollups[n].Partner == rollups[0].Partner {
+			n++
+		}
+		group := rollups[:n]
+		rollups = rollups[n:]
+		widgets := make([]csvWidget, len(group))
+		for i := range group {
+			var d DayStats
+			d.add(&group[i])
+			widgets[i] = csvWidget{group[i].Widget, d.Figures}
+		}
+		if len(widgets) > maxCSVWidgets {
+			widgets = s.capCSVWidgets(widgets)
+		}
+		for i := range widgets {
+			write(group[0].Day, group[0].Partner, widgets[i].id, &widgets[i].figures)
+		}
+	}
 	cw.Flush()
+}
+
+// csvWidget is one widget's row of a day and partner in the CSV.
+type csvWidget struct {
+	id      string
+	figures Figures
+}
+
+// capCSVWidgets returns maxCSVWidgets rows for one day and partner's
+// widgets: the content's widgets first, then those with the most events,
+// then a csvOther row that sums the rest.
+func (s *Server) capCSVWidgets(widgets []csvWidget) []csvWidget {
+	events := func(f *Figures) int64 {
+		return f.Loads + f.Views + f.QuizStarts + f.Answers + f.Completions + f.Restarts + f.Recommendations +
+			f.CTAClicks + f.FAQOpens + f.WorksheetCompletions + f.TestEvents + f.BotEvents
+	}
+	known := func(id string) bool {
+		_, err := s.cfg.Content.Widget(id, content.DefaultLocale)
+		return err == nil
+	}
+	slices.SortStableFunc(widgets, func(a, b csvWidget) int {
+		ka, kb := known(a.id), known(b.id)
+		if ka != kb {
+			if ka {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(events(&b.figures), events(&a.figures)), strings.Compare(a.id, b.id))
+	})
+	other := csvWidget{id: csvOther}
+	for i := maxCSVWidgets - 1; i < len(widgets); i++ {
+		other.figures.sum(&widgets[i].figures)
+	}
+	kept := widgets[:maxCSVWidgets-1]
+	slices.SortFunc(kept, func(a, b csvWidget) int { return strings.Compare(a.id, b.id) })
+	return append(kept, other)
 }

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -16,10 +18,19 @@ import (
 // of the range's ragged edges and today's rollups, instead of every day's
 // rollups (for all 50 partners that is the difference between 2 s and
 // 50 ms).
+//
+// It is bounded in entries and in bytes (an estimate of what its parts
+// hold: a part of a partner whose rollups hold many distinct ids is
+// large), and evicts the least recently used parts first. A part larger
+// than a quarter of the bytes is not kept: reading it again is the price
+// of such data, not the other partners' parts.
 type monthCache struct {
-	mu    sync.Mutex
-	parts map[monthKey]statsPart
-	max   int
+	mu         sync.Mutex
+	parts      map[monthKey]*list.Element // of *cachedPart
+	lru        list.List                  // most recently used first
+	maxEntries int
+	maxBytes   int64
+	bytes      int64
 	// reads makes a request that needs a part another goroutine is
 	// reading (the warm-up at start, usually) wait for that read rather
 	// than read the same rollups again beside it on the same cores.
@@ -31,8 +42,21 @@ type monthKey struct {
 	first, last     time.Time
 }
 
-func newMonthCache(max int) *monthCache {
-	return &monthCache{parts: map[monthKey]statsPart{}, max: max}
+type cachedPart struct {
+	key  monthKey
+	part statsPart
+	size int64
+}
+
+// Bounds of the closed-period cache: a year of months and days for 50
+// partners x widgets is some 20,000 parts of a few KB each.
+const (
+	monthCacheEntries = 50_000
+	monthCacheBytes   = 128 << 20
+)
+
+func newMonthCache(maxEntries int, maxBytes int64) *monthCache {
+	return &monthCache{parts: map[monthKey]*list.Element{}, maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
 // statsParts returns the parts that make up q's range: cached closed
@@ -95,12 +119,7 @@ func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.T
 		if err != nil {
 			return statsPart{}, err
 		}
-		c.mu.Lock()
-		if len(c.parts) >= c.max {
-			clear(c.parts) // crude but bounded; the next reads refill it
-		}
-		c.parts[key] = p
-		c.mu.Unlock()
+		c.put(key, p)
 		return p, nil
 	})
 	if err != nil {
@@ -112,8 +131,73 @@ func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.T
 func (c *monthCache) get(k monthKey) (statsPart, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.parts[k]
-	return p, ok
+	e, ok := c.parts[k]
+	if !ok {
+		return statsPart{}, false
+	}
+	c.lru.MoveToFront(e)
+	return e.Value.(*cachedPart).part, true
+}
+
+// put keeps p, evicting the least recently used parts while the cache is
+// over either bound.
+func (c *monthCache) put(k monthKey, p statsPart) {
+	size := p.size()
+	if size > c.maxBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.parts[k]; ok {
+		c.bytes -= e.Value.(*cachedPart).size
+		c.lru.Remove(e)
+	}
+	c.parts[k] = c.lru.PushFront(&cachedPart{key: k, part: p, size: size})
+	c.bytes += size
+	for len(c.parts) > c.maxEntries || c.bytes > c.maxBytes {
+		last := c.lru.Back()
+		cp := last.Value.(*cachedPart)
+		c.lru.Remove(last)
+		delete(c.parts, cp.key)
+		c.bytes -= cp.size
+	}
+}
+
+// usage is how many parts the cache holds and their estimated bytes.
+func (c *monthCache) usage() (entries int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.parts), c.bytes
+}
+
+// size estimates the bytes p holds: each map entry's share of its map
+// (mapEntry, for the hash slot and the key's and value's headers) plus the
+// bytes of its strings. It errs high rather than low.
+func (p statsPart) size() int64 {
+	const mapEntry = 64
+	n := int64(512) + int64(len(p.days))*(mapEntry+int64(len(time.DateOnly))+int64(unsafe.Sizeof(Figures{})))
+	r := p.rollup
+	if r == nil {
+		return n
+	}
+	n += int64(len(r.Events)+len(r.Completions)+len(r.Recommendations)) * (mapEntry + 16)
+	for a := range r.Answers {
+		n += int64(mapEntry + len(a.Question) + len(a.Option))
+	}
+	for _, m := range []map[string]int64{r.FAQs, r.Shared, r.Undecided} {
+		for k := range m {
+			n += int64(mapEntry + len(k))
+		}
+	}
+	for c := range r.CTAs {
+		n += int64(mapEntry + len(c.CTA) + len(c.Outcome))
+	}
+	for _, m := range []map[Split]int64{r.Pages, r.Sources, r.Mediums, r.Campaigns, r.Locales, r.ContentVersions} {
+		for s := range m {
+			n += int64(mapEntry + len(s.Type) + len(s.Value))
+		}
+	}
+	return n
 }
 
 // String is k as a singleflight key.

@@ -1,8 +1,9 @@
 // Command bench measures Forge Fit against its budgets in one run on
 // loopback: the loader's and the wasm's sizes, page loads in headless
 // Chromium against a static reference, ingest throughput against a bare
-// net/http server, and the stats API. It prints one table and writes the
-// same as JSON (results.json) and text (results.txt) to -out.
+// net/http server, the stats API, and a partner's stats API and dashboard
+// after a flood of made-up ids. It prints one table and writes the same as
+// JSON (results.json) and text (results.txt) to -out.
 //
 // `make bench` builds what it needs and runs it; `make test` runs it with
 // -smoke (one load, one-second load runs) so it cannot rot. It exits 1 only
@@ -134,6 +135,8 @@ func run(cfg config) (*Report, error) {
 		if err := pageFigures(ctx, cfg, r, pages, partnerOrigin, work, chromium); err != nil {
 			return nil, err
 		}
+		step("made-up-id flood")
+		r.add(floodFigures(ctx, cfg, filepath.Join(work, "flood"), partnerOrigin)...)
 	}
 
 	step("ingest load")
