@@ -46,7 +46,7 @@ func TestReadinessFollowsStoreWrites(t *testing.T) {
 		t.Helper()
 		id := uuid.Must(uuid.NewV7()).String()
 		body := fmt.Sprintf(`{"partner":"demo","widget":"co-managed-vs-fully-managed","page":{"origin":%q,"path":"/"},`+
-			`"events":[{"id":%q,"type":"faq_opened","at":%q,"data":{"faq":"m365"}}]}`,
+			`"events":[{"id":%q,"type":"faq_opened","at":%q,"data":{"faq":"m365-and-security"}}]}`,
 			p.DemoURL, id, time.Now().UTC().Format(time.RFC3339Nano))
 		req, _ := http.NewRequest("POST", p.URL+"/api/v1/events", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
