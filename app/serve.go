@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/widget"
 	"github.com/ehforge/forgefit/widget/content"
 )
 
@@ -282,10 +281,6 @@ func run(cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	var srv *server.Server
-	widget.Source = func(id, locale, partner string) (*content.Widget, error) {
-		return srv.PartnerContent(id, locale, partner)
-	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -299,7 +294,7 @@ func run(cfg config, log *slog.Logger) error {
 			log.Error("closing the store", "err", err)
 		}
 	}()
-	srv, err = server.New(server.Config{
+	srv, err := server.New(server.Config{
 		Content:        lib,
 		Partners:       partners,
 		Web:            web,
@@ -316,6 +311,7 @@ func run(cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	routePages(srv)
 	go srv.RunRetention(ctx, time.Duration(cfg.retentionDays)*24*time.Hour, time.Hour)
 	go srv.WarmStats(ctx)
 	go reloadPartnersOnHangup(ctx, srv, loadPartners, log)
