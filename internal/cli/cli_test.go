@@ -1,6 +1,4 @@
-//go:build !wasm
-
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -76,7 +74,7 @@ func TestPrerender(t *testing.T) {
 	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"},
 		CTAURL: "https://acme.com/talk?ref=fit&utm_source=acme"}})
 	h := newWidgetHandler(web, lib, nil)
-	store, err := openStore(t.Context(), filepath.Join(dir, "forgefit.db"))
+	store, err := OpenStore(t.Context(), filepath.Join(dir, "forgefit.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
