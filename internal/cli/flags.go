@@ -32,6 +32,9 @@ type config struct {
 // accepts: `forgefit token` makes 43 characters (32 random bytes).
 const minSecretLen = 32
 
+// parseFlags reads the config from the FORGEFIT_* environment (getenv),
+// then the command line args, which win, and reads the secrets given as
+// files.
 func parseFlags(args []string, getenv func(string) string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("forgefit", flag.ContinueOnError)
