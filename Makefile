@@ -78,12 +78,12 @@ bench: deps build bench-build
 
 # bench-build builds the bench, the go-app hello world it compares
 # app.wasm with (built exactly as the widget is), and the server with the
-# bench's durable floor store (app/floor.go), which the ingest figures are
-# read against.
+# bench's durable floor store (e2e/bench/floorserver), which the ingest
+# figures are read against.
 bench-build:
 	@mkdir -p $(BENCH)
 	$(GO) build -o $(BENCH)/forgefit-bench ./e2e/bench
-	$(GO) build -trimpath -tags benchfloor -o $(BENCH)/forgefit-floor ./app
+	$(GO) build -trimpath -o $(BENCH)/forgefit-floor ./e2e/bench/floorserver
 	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(BENCH)/hello.wasm ./e2e/bench/helloworld
 
 # bench-smoke runs the bench's own tests and a short run of it: one load,

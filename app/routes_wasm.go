@@ -18,6 +18,6 @@ import (
 func registerRoutes() {
 	p := app.Window().URL().Path
 	if id, ok := strings.CutPrefix(p, "/w/"); ok && content.ValidID(id) {
-		app.Route(p, widget.NewPage)
+		app.Route(p, widget.Pages(widget.Deps{Loader: widget.FrameLoader{}}))
 	}
 }

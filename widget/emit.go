@@ -8,8 +8,8 @@ import (
 // Recorder receives the widget's interaction events, typed as widget/event
 // declares them (DESIGN.md's Events table), each with the n that gives it
 // its id (see event.DerivedID). The browser-side recording implements it;
-// until it runs, Events discards them. The widget may hand the same facts
-// to the Loader as a message.
+// until it runs, the page discards them. The widget may hand the same facts
+// to the loader as a message (Messenger).
 //
 // The events are typed here, not maps of data keys: turning maps into
 // event.Data cost app.wasm a conversion function and a map per event.
@@ -17,13 +17,14 @@ type Recorder interface {
 	Record(h fit.Happened)
 }
 
-// Events is where the widget records interactions. It is set once, before
-// the app starts; tests replace it to observe what the widget records.
-var Events Recorder = discard{}
-
+// discard is the Recorder and Messenger of a page that records and tells
+// nothing: the server's prerender, and the client before its recording
+// starts.
 type discard struct{}
 
 func (discard) Record(fit.Happened) {}
+
+func (discard) Post(string, map[string]any) {}
 
 // Messenger passes a message to the loader on the partner's page, which
 // re-emits it as a forgefit:* host event.
@@ -31,14 +32,13 @@ type Messenger interface {
 	Post(typ string, detail map[string]any)
 }
 
-// Loader is where the widget sends its messages for the loader. By default
-// that is window.forgefitPost, which frame.js (loaded before the wasm)
-// defines; without it the messages are dropped.
-var Loader Messenger = framePost{}
+// FrameLoader is the Messenger of the page in the browser: it calls
+// window.forgefitPost, which frame.js (loaded before the wasm) defines;
+// without it the messages are dropped.
+type FrameLoader struct{}
 
-type framePost struct{}
-
-func (framePost) Post(typ string, detail map[string]any) {
+// Post implements Messenger.
+func (FrameLoader) Post(typ string, detail map[string]any) {
 	if app.IsServer {
 		return
 	}

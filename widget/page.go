@@ -28,12 +28,19 @@ const islandID = "forgefit-content"
 // client's first render.
 const visitIslandID = "forgefit-visit"
 
-// Source looks up a widget's content on the server, for the partner that
-// embeds it: a partner may override the call to action's URL, and the URL
-// carries the partner's attribution (AttributedCTA). The server
-// sets it before serving pages; it is unused in the browser, which reads
-// the data island instead.
-var Source func(id, locale, partner string) (*content.Widget, error)
+// Deps is what a widget page takes from the program it runs in: the
+// server's build gives it a Source, the browser's a Loader.
+type Deps struct {
+	// Source looks up a widget's content on the server, for the partner
+	// that embeds it: a partner may override the call to action's URL, and
+	// the URL carries the partner's attribution (AttributedCTA). Unused in
+	// the browser, which reads the data island instead; without it the
+	// prerender shows that the widget could not be loaded.
+	Source func(id, locale, partner string) (*content.Widget, error)
+	// Loader is where the page sends its messages for the loader on the
+	// partner's page (FrameLoader in the browser); nil drops them.
+	Loader Messenger
+}
 
 // viewedAfter is how long at least half the widget must be on screen to
 // count as viewed.
@@ -46,6 +53,8 @@ type page struct {
 	widget *content.Widget
 	island string     // the widget's content as JSON, rendered into the page
 	rec    *recording // the client's event recording; nil on the server
+	deps   Deps
+	events Recorder // where interactions go: rec once it runs, else discard
 
 	theme   theme
 	visit   fit.Visit       // where the visitor is: from the page's URL
@@ -66,8 +75,20 @@ type page struct {
 	ws   *worksheet
 }
 
-// NewPage returns the component for a widget page.
-func NewPage() app.Composer { return &page{quiz: &quiz{}, ws: &worksheet{}} }
+// Pages returns the constructor of widget pages that go-app's routes take:
+// each page it makes has deps.
+func Pages(deps Deps) func() app.Composer {
+	if deps.Loader == nil {
+		deps.Loader = discard{}
+	}
+	return func() app.Composer {
+		return &page{deps: deps, events: discard{}, quiz: &quiz{}, ws: &worksheet{}}
+	}
+}
+
+// Record implements Recorder for the page's parts: it passes the event on
+// to the page's recording, once it runs.
+func (p *page) Record(h fit.Happened) { p.events.Record(h) }
 
 // OnInit reads, before the client's first render, what makes that render
 // identical to the prerendered page it replaces: the content from the data
@@ -124,7 +145,8 @@ func (p *page) OnPreRender(ctx app.Context) { p.prerender(ctx) }
 // bindParts gives the quiz and the worksheet the page's widget and visit.
 func (p *page) bindParts() {
 	p.quiz.IWidget, p.quiz.IVisit, p.quiz.IOnOutcome = p.widget, &p.visit, p.setOutcome
-	p.ws.IWidget, p.ws.IVisit = p.widget, &p.visit
+	p.quiz.IEvents, p.quiz.ILoader = p, p.deps.Loader
+	p.ws.IWidget, p.ws.IVisit, p.ws.IEvents = p.widget, &p.visit, p
 	if p.visit.ShowsResult(p.widget) {
 		p.outcome = string(p.visit.Result(p.widget).Outcome)
 	}
@@ -161,7 +183,7 @@ func (p *page) OnMount(ctx app.Context) {
 	applyAccent(root, p.theme)
 	if p.widget != nil {
 		p.rec = startRecording(browserParams(), p.widget, p.visit.View)
-		Events = p.rec
+		p.events = p.rec
 	}
 	p.quiz.mount(ctx)
 	p.watchView(ctx)
@@ -182,7 +204,7 @@ func (p *page) OnDismount() {
 	p.ws.releasePending()
 	if p.rec != nil {
 		p.rec.Stop()
-		Events, p.rec = discard{}, nil
+		p.events, p.rec = discard{}, nil
 	}
 	if p.observer != nil && p.observer.Truthy() {
 		p.observer.Call("disconnect")
@@ -264,8 +286,8 @@ func (p *page) reportView(ctx app.Context) {
 		return
 	}
 	p.viewed = true
-	Events.Record(fit.Happened{Type: event.WidgetViewed})
-	Loader.Post(msgView, map[string]any{})
+	p.events.Record(fit.Happened{Type: event.WidgetViewed})
+	p.deps.Loader.Post(msgView, map[string]any{})
 }
 
 // setQuery reads the page query the loader passed (through the server,
@@ -319,7 +341,7 @@ func (p *page) onFold(ctx app.Context, e app.Event) {
 // onCTA tells the loader of a click on the call to action, with the outcome
 // on screen; the server records it, as the link goes through it.
 func (p *page) onCTA(app.Context, app.Event) {
-	Loader.Post(msgCTA, map[string]any{"cta": p.widget.CTA.ID, "outcome": p.outcome})
+	p.deps.Loader.Post(msgCTA, map[string]any{"cta": p.widget.CTA.ID, "outcome": p.outcome})
 }
 
 // setOutcome is told by the quiz which recommendation is on screen.
@@ -346,7 +368,7 @@ func (p *page) faqToggled(id string, open bool) {
 	entries := p.widget.FAQ.Entries
 	for i := range entries {
 		if entries[i].ID == id {
-			Events.Record(fit.Happened{Type: event.FAQOpened, N: i, Data: event.Data{FAQ: id}})
+			p.events.Record(fit.Happened{Type: event.FAQOpened, N: i, Data: event.Data{FAQ: id}})
 		}
 	}
 }

@@ -22,10 +22,10 @@ func (p *page) prerender(ctx app.Context) {
 	id, locale := pageParams(u)
 	query := u.Query()
 	p.setQuery(urlParams(query))
-	if Source == nil {
+	if p.deps.Source == nil {
 		return
 	}
-	w, err := Source(id, locale, query.Get("partner"))
+	w, err := p.deps.Source(id, locale, query.Get("partner"))
 	if err != nil {
 		return
 	}

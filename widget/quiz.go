@@ -56,6 +56,10 @@ type quiz struct {
 	// IOnOutcome is told the outcome on screen: a model id or Either when
 	// the result shows, "" when it does not.
 	IOnOutcome func(outcome string)
+	// IEvents records the quiz's events; ILoader tells the loader of the
+	// answers and the result.
+	IEvents Recorder
+	ILoader Messenger
 
 	// self is the page's context, from mount: an event's context belongs
 	// to the element clicked, which the new step may have replaced, and
@@ -99,15 +103,15 @@ func (q *quiz) submit(do, option string) {
 			return
 		}
 		for _, h := range happened {
-			Events.Record(h)
+			q.IEvents.Record(h)
 		}
-		Loader.Post(msgAnswer, map[string]any{"question": q.questions()[index].ID, "option": option, "index": index})
+		q.ILoader.Post(msgAnswer, map[string]any{"question": q.questions()[index].ID, "option": option, "index": index})
 		if !v.ShowsResult(q.IWidget) {
 			q.focus(questionHeadingID)
 			return
 		}
 		d := v.Result(q.IWidget)
-		Loader.Post(msgResult, map[string]any{"outcome": string(d.Outcome), "margin": *d.Margin})
+		q.ILoader.Post(msgResult, map[string]any{"outcome": string(d.Outcome), "margin": *d.Margin})
 		q.tell(string(d.Outcome))
 		q.focus(resultHeadingID)
 	case doBack:
@@ -117,7 +121,7 @@ func (q *quiz) submit(do, option string) {
 		v.Back()
 		q.focus(questionHeadingID)
 	case doRestart:
-		Events.Record(v.Restart())
+		q.IEvents.Record(v.Restart())
 		q.tell("")
 		q.focus(questionHeadingID)
 	}

@@ -44,15 +44,6 @@ func (o *observer) events(typ event.Type) []event.Data {
 	return out
 }
 
-func observe(t *testing.T) *observer {
-	t.Helper()
-	o := &observer{}
-	events, loader := Events, Loader
-	Events, Loader = o, o
-	t.Cleanup(func() { Events, Loader = events, loader })
-	return o
-}
-
 func defaultWidget(t *testing.T) *content.Widget {
 	t.Helper()
 	lib, err := content.Default()
@@ -113,10 +104,10 @@ const testView = "0193c5a2-7b1c-7d2e-8f30-112233445566"
 func newVisit() *fit.Visit { return &fit.Visit{View: testView, Owners: fit.Ownership{}} }
 
 func TestQuizRecordsAnswersAndResult(t *testing.T) {
-	obs := observe(t)
+	obs := &observer{}
 	w := defaultWidget(t)
 	var told []string
-	q := &quiz{IWidget: w, IVisit: newVisit(), ICTA: "/w/x/cta", IOnOutcome: func(o string) { told = append(told, o) }}
+	q := &quiz{IWidget: w, IVisit: newVisit(), ICTA: "/w/x/cta", IOnOutcome: func(o string) { told = append(told, o) }, IEvents: obs, ILoader: obs}
 	e, h := mount(t, q.Render)
 	if html := rendered(q); !strings.Contains(html, "Question 1 of 7") || !hasElement(html, "form", `id="ff-quiz"`, `method="post"`) {
 		t.Fatalf("the quiz does not open on the first question's form:\n%s", html)
@@ -278,9 +269,9 @@ func hasElement(html, tag string, attrs ...string) bool {
 }
 
 func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
-	obs := observe(t)
+	obs := &observer{}
 	w := defaultWidget(t)
-	ws := &worksheet{IWidget: w, IVisit: newVisit()}
+	ws := &worksheet{IWidget: w, IVisit: newVisit(), IEvents: obs}
 	e, h := mount(t, ws.Render)
 	// It starts neutral: nothing decided is not wrong yet.
 	if html := rendered(ws); !strings.Contains(html, w.Worksheet.Start) || strings.Contains(html, "ff-risk") ||
@@ -324,14 +315,11 @@ func TestWorksheetFlagsAndReportsOnce(t *testing.T) {
 }
 
 // TestPagePrerender renders the whole page as the server does: content from
-// Source, the theme from the query, nothing a style attribute, and the data
-// island holding exactly the content.
+// the page's Source, the theme from the query, nothing a style attribute,
+// and the data island holding exactly the content.
 func TestPagePrerender(t *testing.T) {
 	w := defaultWidget(t)
-	source := Source
-	t.Cleanup(func() { Source = source })
-	Source = func(id, locale, partner string) (*content.Widget, error) { return w, nil }
-	p := NewPage().(*page)
+	p := Pages(Deps{Source: func(id, locale, partner string) (*content.Widget, error) { return w, nil }})().(*page)
 	mount(t, func() app.UI { return p })
 	html := app.HTMLString(p)
 	for _, must := range []string{`class="ff ff-theme-light"`, `lang="en"`, "<table", `scope="col"`, "<details", "<select"} {
@@ -368,6 +356,50 @@ func TestPagePrerender(t *testing.T) {
 	}
 }
 
+// TestPagesPassTheirDeps checks that a page takes its content and its
+// loader from the Deps its constructor was made with, not from anything the
+// package shares: two constructors, two sources, two loaders; and that the
+// parts record through the page's recording once it runs.
+func TestPagesPassTheirDeps(t *testing.T) {
+	w := defaultWidget(t)
+	other := *w
+	other.Title = "Another title"
+	var a, b observer
+	pageA := Pages(Deps{Source: func(string, string, string) (*content.Widget, error) { return w, nil }, Loader: &a})().(*page)
+	pageB := Pages(Deps{Source: func(string, string, string) (*content.Widget, error) { return &other, nil }, Loader: &b})().(*page)
+	mount(t, func() app.UI { return pageA })
+	mount(t, func() app.UI { return pageB })
+	if htmlA, htmlB := app.HTMLString(pageA), app.HTMLString(pageB); !strings.Contains(htmlA, w.Title) || !strings.Contains(htmlB, "Another title") {
+		t.Fatalf("the pages do not render their own sources' content:\n%s\n%s", htmlA, htmlB)
+	}
+
+	// Before the client's recording runs, the parts' events go nowhere;
+	// the messages go to the page's loader.
+	pageA.quiz.submit(doNext, lastOptions(w)[0])
+	if diff := cmp.Diff([]string{"answer"}, kinds(&a)); diff != "" {
+		t.Errorf("page A's loader (-want +got):\n%s", diff)
+	}
+	if len(b.got) != 0 {
+		t.Errorf("page B's loader got page A's messages: %v", b.got)
+	}
+	var recorded observer
+	pageA.events = &recorded // what OnMount does with the recording
+	pageA.quiz.submit(doNext, lastOptions(w)[1])
+	pageA.ws.report()
+	if diff := cmp.Diff([]string{"question_answered", "worksheet_completed"}, kinds(&recorded)); diff != "" {
+		t.Errorf("events through the page's recording (-want +got):\n%s", diff)
+	}
+
+	// Without a source (the browser's constructor, prerendering) the page
+	// says it could not be loaded, and a nil loader drops the messages.
+	empty := Pages(Deps{})().(*page)
+	mount(t, func() app.UI { return empty })
+	if html := app.HTMLString(empty); !strings.Contains(html, "This widget could not be loaded.") {
+		t.Errorf("a page without a source:\n%s", html)
+	}
+	empty.deps.Loader.Post(msgView, nil) // must not panic
+}
+
 func TestComparisonHighlightsTheRecommendedColumn(t *testing.T) {
 	w := defaultWidget(t)
 	html := app.HTMLString(comparisonTable(w.Comparison, "co-managed", "Recommended"))
@@ -380,8 +412,8 @@ func TestComparisonHighlightsTheRecommendedColumn(t *testing.T) {
 }
 
 func TestFAQOpenedOncePerOpening(t *testing.T) {
-	obs := observe(t)
-	p := &page{faqOpen: map[string]bool{}, widget: defaultWidget(t)}
+	obs := &observer{}
+	p := &page{faqOpen: map[string]bool{}, widget: defaultWidget(t), events: obs}
 	for _, step := range []struct {
 		id   string
 		open bool

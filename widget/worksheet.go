@@ -23,6 +23,8 @@ type worksheet struct {
 	// IOutcome is the recommendation on screen, if any: the copied text
 	// names it.
 	IOutcome string
+	// IEvents records the worksheet as completed.
+	IEvents Recorder
 
 	touched  map[string]bool // responsibilities the visitor set
 	reported bool            // worksheet_completed was recorded
@@ -104,7 +106,7 @@ func (ws *worksheet) report() {
 		return
 	}
 	ws.reported = true
-	Events.Record(ws.IVisit.WorksheetDone(ws.IWidget))
+	ws.IEvents.Record(ws.IVisit.WorksheetDone(ws.IWidget))
 }
 
 // text is the worksheet as plain text.

@@ -76,7 +76,7 @@ func parseFlags() config {
 	flag.StringVar(&c.out, "out", "bin/bench", "folder for results.json and results.txt")
 	flag.StringVar(&c.statsDB, "stats-db", "", "a seeded database for the stats API figures (the dashboard issue's seeder makes it)")
 	flag.StringVar(&c.postgres, "postgres", "", "a postgres:// URL, or auto for a throwaway server: run the ingest load on PostgreSQL too")
-	flag.StringVar(&c.floorBin, "floor-bin", "", "forgefit built with -tags benchfloor: run the ingest load on its durable floor store too (fdatasync per group commit, nothing stored)")
+	flag.StringVar(&c.floorBin, "floor-bin", "", "forgefit with the durable floor store (e2e/bench/floorserver): run the ingest load on its durable floor store too (fdatasync per group commit, nothing stored)")
 	flag.IntVar(&c.loads, "loads", 7, "cold page loads of the product and of the reference, each in a fresh browser (at least 5 for the report)")
 	flag.IntVar(&c.workers, "workers", 32, "concurrent keep-alive connections of the load generator")
 	flag.DurationVar(&c.ingestFor, "ingest-for", 5*time.Second, "measured duration of each load-generator run")
@@ -311,9 +311,9 @@ func postgresIngest(ctx context.Context, cfg config, dir, partnerOrigin string) 
 
 // floorIngest runs the ingest series on the durable floor: the same server
 // and load, with a store that only fdatasyncs a file once per group commit
-// and stores nothing (see app/floor.go). Its figures are what a durable
-// commit alone allows on this machine, the line the real store's are read
-// against, so they carry no budget.
+// and stores nothing (see e2e/bench/floorserver). Its figures are what a
+// durable commit alone allows on this machine, the line the real store's
+// are read against, so they carry no budget.
 func floorIngest(ctx context.Context, cfg config, dir, partnerOrigin string) []Figure {
 	fc := cfg
 	fc.bin = cfg.floorBin

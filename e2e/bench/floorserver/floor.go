@@ -1,5 +1,3 @@
-//go:build benchfloor && !wasm
-
 package main
 
 import (
@@ -13,9 +11,9 @@ import (
 	"github.com/ehforge/forgefit/server/sqlite"
 )
 
-// The durable floor, for make bench only (built with -tags benchfloor):
-// a store whose Write stores nothing and only appends a byte to a file and
-// fdatasyncs it, once per group commit, then calls every event accepted.
+// The durable floor, for make bench only: a store whose Write stores
+// nothing and only appends a byte to a file and fdatasyncs it, once per
+// group commit, then calls every event accepted.
 // Run behind the same server and load as the real store, it shows what a
 // durable group commit alone costs on the machine, which the ingest ratio's
 // budget has to be read against. Everything but Write is an SQLite store

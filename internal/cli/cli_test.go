@@ -1,6 +1,4 @@
-//go:build !wasm
-
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -16,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/widget"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/google/go-cmp/cmp"
 )
@@ -74,11 +71,10 @@ func TestPrerender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	registerRoutes()
 	partners, _ := server.NewPartners([]server.Partner{{ID: "acme", Name: "Acme", Origins: []string{"https://acme.com"},
 		CTAURL: "https://acme.com/talk?ref=fit&utm_source=acme"}})
 	h := newWidgetHandler(web, lib, nil)
-	store, err := openStore(t.Context(), filepath.Join(dir, "forgefit.db"))
+	store, err := OpenStore(t.Context(), filepath.Join(dir, "forgefit.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +83,7 @@ func TestPrerender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	widget.Source = srv.PartnerContent
+	routePages(srv)
 	r := httptest.NewRequest("GET", "/w/co-managed-vs-fully-managed?partner=acme&theme=dark&accent=%22%3E%3Cscript%3E", nil)
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, r)
