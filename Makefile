@@ -11,7 +11,7 @@ GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
 BENCH := $(BIN)/bench
 
-.PHONY: all build wasm server run test vet unit e2e deps bench bench-build bench-smoke clean
+.PHONY: all build wasm server run test lint vet staticcheck unit e2e wasm-size deps bench bench-build bench-smoke clean
 
 all: build
 
@@ -31,15 +31,35 @@ run: build
 	@mkdir -p data
 	$(BIN)/forgefit -demo -db data/forgefit.db
 
-# test installs what the tests need when it is missing, then runs the vets,
-# the unit tests with the race detector, the wasm build, the browser
-# suite and a smoke run of the bench (so it cannot rot; no timing is
-# checked).
-test: deps vet unit build e2e bench-smoke
+# test installs what the tests need when it is missing, then runs the
+# linters, the unit tests with the race detector, the wasm build and its
+# size check, the browser suite and a smoke run of the bench (so it cannot
+# rot; no timing is checked).
+test: deps lint unit build wasm-size e2e bench-smoke
+
+# lint: gofmt must list no file, go vet and staticcheck must find nothing,
+# for the native build and for the wasm one. Nothing is excluded: every
+# package of the module is checked in the native build. The wasm build is
+# checked as ./app ./widget/..., the packages it compiles:
+# `GOOS=js GOARCH=wasm go vet ./...` fails inside modernc/libc, which the
+# server's SQLite driver pulls in and the wasm never imports.
+lint: vet staticcheck
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: not formatted:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app ./widget/...
+
+# staticcheck is pinned by the tool directive in go.mod (honnef.co/go/tools
+# v0.8.2), so `go build` fetches that version on a fresh machine. It is
+# built for this machine (`GOOS=js go tool staticcheck` would build the
+# tool itself for js/wasm) and then run with GOOS=js GOARCH=wasm for the
+# wasm build. Tool dependencies are never linked into app.wasm.
+staticcheck:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	$(BIN)/staticcheck ./...
+	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./app ./widget/...
 
 # The fuzz run is bounded by a count of inputs, not a duration: with a
 # duration, Go 1.26's fuzzing coordinator can report the deadline itself as
@@ -49,6 +69,26 @@ unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 300000x ./widget/event
 	$(GO) test -run '^$$' -fuzz FuzzParseVisit -fuzztime 100000x ./widget/fit
+
+# wasm-size fails when app.wasm's brotli surplus over the go-app hello
+# world (built exactly as app.wasm is) passes WASM_SURPLUS_MAX. That is a
+# ratchet, not the goal: the budget is 60,000 B, which `make bench` keeps
+# and reports as a miss; the ceiling sits just above the surplus measured
+# when the check was set, so the wasm cannot grow. The figure moves without
+# a change of code: two builds of the same code differ in their 60-byte Go
+# build id only, and that alone moved app.wasm's best brotli by 2,769 B
+# (1,466,560 and 1,469,329 B: surpluses 67,434 and 70,203 B on
+# 2026-12-06). So the ceiling is the higher of those plus that swing,
+# rounded up. Lower it as the surplus shrinks; raise it only with a reason
+# in the commit.
+# Both sizes are brotli at the best quality (deterministic): app.wasm's is
+# the copy `make build` precompressed; the hello world's is cached by its
+# hash in $(BENCH), shared with the bench, so it is paid once.
+WASM_SURPLUS_MAX := 73000
+wasm-size: build
+	@mkdir -p $(BENCH)
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(BENCH)/hello.wasm ./e2e/bench/helloworld
+	$(GO) run ./e2e/bench/wasmsize -web $(WEB) -hello $(BENCH)/hello.wasm -cache $(BENCH) -max $(WASM_SURPLUS_MAX)
 
 e2e:
 	FORGEFIT_BIN=$(CURDIR)/$(BIN)/forgefit $(GO) test -count=1 -timeout 15m ./e2e/

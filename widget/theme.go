@@ -123,15 +123,6 @@ func unhex(c byte) int {
 	return int(c - '0')
 }
 
-// contrast is the WCAG contrast ratio of two #rrggbb colours.
-func contrast(a, b string) float64 {
-	la, lb := luminance(a), luminance(b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
 // noCompare makes a struct type incomparable, so the linker gives it no
 // equality function: it would be kept in app.wasm with the type, for an ==
 // that nothing uses. First in the struct, it adds no padding.

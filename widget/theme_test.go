@@ -69,3 +69,14 @@ func TestLinearTable(t *testing.T) {
 		}
 	}
 }
+
+// contrast is the WCAG contrast ratio of two #rrggbb colours: what the
+// test holds textOn to. Only tests use it, so it lives here, out of the
+// wasm build (staticcheck: unused there).
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
