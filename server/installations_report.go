@@ -321,16 +321,16 @@ func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name fu
 }
 
 // handleInstallationsAPI handles "GET /api/v1/installations": the
-// installations report as JSON, for the same tokens as the stats; query
+// installations report as JSON, for the same tokens (and under the same
+// failure throttle) as the stats; query
 // partner, from and to as the stats take them.
 func (s *Server) handleInstallationsAPI(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.viewerOf(r)
-	if !ok || bearerToken(r) == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
-		s.writeError(w, r, Errorf(EUnauthorized, "this needs an access token (Authorization: Bearer …)"))
+	v, err := s.identify(r)
+	if err != nil {
+		s.writeAuthError(w, r, err)
 		return
 	}
-	q, err := s.parseStatsQuery(r, v)
+	q, err := s.parseInstallationsQuery(r, v)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -343,4 +343,15 @@ func (s *Server) handleInstallationsAPI(w http.ResponseWriter, r *http.Request) 
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(rep)
+}
+
+// parseInstallationsQuery reads the query of the installations report as
+// parseStatsQuery reads the stats': partner, from and to. Installations
+// are counted per host page, not per widget, so a widget parameter is
+// refused rather than silently ignored.
+func (s *Server) parseInstallationsQuery(r *http.Request, v viewer) (statsQuery, error) {
+	if r.URL.Query().Has("widget") {
+		return statsQuery{}, Errorf(EInvalid, "widget: installations are counted per host page, not per widget; leave widget out")
+	}
+	return s.parseStatsQuery(r, v)
 }
