@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -121,6 +122,7 @@ const (
 	maxRefusedOrigins   = 20
 	maxUnknownPartners  = 20
 	installFlushEvery   = 10 * time.Second
+	installFlushTimeout = 10 * time.Second // one flush's longest wait on the store
 	maxStartMillis      = 10 * 60 * 1000
 	maxStartReportBytes = 2 << 10
 )
@@ -143,7 +145,7 @@ type installCounter struct {
 	// partner: what the caps count. Only today's and yesterday's are kept.
 	known map[dayPartner]map[string]bool
 
-	flushing sync.Mutex // one flush at a time
+	flushing chan struct{} // holds one token: one flush at a time
 	stop     chan struct{}
 	done     chan struct{}
 }
@@ -155,44 +157,61 @@ type dayPartner struct {
 }
 
 func newInstallCounter(store InstallStore) *installCounter {
-	return &installCounter{store: store, pending: map[installKey]int64{}, known: map[dayPartner]map[string]bool{}}
+	c := &installCounter{store: store, pending: map[installKey]int64{}, known: map[dayPartner]map[string]bool{}, flushing: make(chan struct{}, 1)}
+	c.flushing <- struct{}{}
+	return c
 }
 
 // start flushes every interval until Close.
 func (c *installCounter) start(interval time.Duration, onError func(error)) {
-	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	c.stop, c.done = stop, done
 	go func() {
-		defer close(c.done)
+		defer close(done)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-c.stop:
+			case <-stop:
 				return
 			case <-t.C:
-				if err := c.Flush(context.Background()); err != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), installFlushTimeout)
+				if err := c.Flush(ctx); err != nil {
 					onError(err)
 				}
+				cancel()
 			}
 		}
 	}()
 }
 
-// Close stops the flushes and writes what is pending.
+// Close stops the flushes and writes what is pending, giving up when ctx
+// ends: a store stuck in a flush must not hang the server's shutdown.
 func (c *installCounter) Close(ctx context.Context) error {
 	if c.stop != nil {
 		close(c.stop)
-		<-c.done
 		c.stop = nil
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return fmt.Errorf("storing installation counts: %w", ctx.Err())
+		}
 	}
 	return c.Flush(ctx)
 }
 
 // Flush adds the pending counts to the store. On failure they stay
-// pending (the caps bound them) for the next flush.
+// pending (the caps bound them) for the next flush. It waits for a flush
+// under way no longer than ctx allows. A flush's ctx must not end with a
+// client's request (see flushContext): a store that committed and then
+// reports the cancel would have the counts put back and added twice.
 func (c *installCounter) Flush(ctx context.Context) error {
-	c.flushing.Lock()
-	defer c.flushing.Unlock()
+	select {
+	case <-c.flushing:
+	case <-ctx.Done():
+		return fmt.Errorf("storing installation counts: %w", ctx.Err())
+	}
+	defer func() { c.flushing <- struct{}{} }()
 	c.mu.Lock()
 	pending := c.pending
 	c.pending = map[installKey]int64{}
@@ -213,6 +232,13 @@ func (c *installCounter) Flush(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// flushContext is the context of a flush made for a request: not ended
+// by the client going away (a flush that committed must not be taken back
+// and added again), only by the flush's own timeout.
+func flushContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), installFlushTimeout)
 }
 
 func (c *installCounter) addLocked(k installKey, n int64) {

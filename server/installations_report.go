@@ -78,7 +78,9 @@ const notSeenAfter = 7 * 24 * time.Hour
 // installations builds the report of q for v.
 func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*InstallationsReport, error) {
 	// This server's own counts first, so what it just saw shows.
-	if err := s.installs.Flush(r.Context()); err != nil {
+	ctx, cancel := flushContext(r.Context())
+	defer cancel()
+	if err := s.installs.Flush(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "storing installation counts before a read", "err", err)
 	}
 	iq := InstallQuery{From: q.from, To: q.to}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ehforge/forgefit/server"
 )
@@ -69,5 +71,54 @@ func TestInstallationsRefuseWidget(t *testing.T) {
 	}
 	if res, _ := b.do("GET", "/dashboard/installations", nil, ""); res.StatusCode != 200 {
 		t.Errorf("page without widget=: %d, want 200", res.StatusCode)
+	}
+}
+
+// committedThenCancelledStore adds installation counts for good, then,
+// when the flush's context has ended meanwhile, reports the cancel, as a
+// driver does that sees the context end after the commit.
+type committedThenCancelledStore struct{ server.Store }
+
+func (s committedThenCancelledStore) AddInstallCounts(ctx context.Context, counts []server.InstallCount) error {
+	if err := s.Store.AddInstallCounts(context.WithoutCancel(ctx), counts); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// TestInstallationsReadCancelledCountsOnce: a read of the installations
+// whose client has gone away does not end the flush it makes first, so
+// counts the store committed are not put back and added a second time.
+func TestInstallationsReadCancelledCountsOnce(t *testing.T) {
+	e := newIngestEnv(t, func(c *server.Config) {
+		c.Partners, _ = server.NewPartners([]server.Partner{
+			{ID: "acme", Name: "Acme", Origins: []string{partnerPage}, TokenSHA256: server.TokenHash(acmeToken)},
+		})
+		c.Store = committedThenCancelledStore{c.Store}
+	})
+	e.widgetPage(t, page("acme", partnerPage, "/it"), browserAgent)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the client has gone
+	req := httptest.NewRequestWithContext(ctx, "GET", "/api/v1/installations", nil)
+	req.Header.Set("Authorization", "Bearer "+acmeToken)
+	e.srv.ServeHTTP(httptest.NewRecorder(), req)
+	if err := e.srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	day := server.Day(time.Now())
+	counts, err := e.store.InstallCounts(context.Background(), server.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served int64
+	for _, c := range counts {
+		if c.Metric == server.InstallServed {
+			served += c.N
+		}
+	}
+	if served != 1 {
+		t.Errorf("the store has %d pages served, want 1: the flush of a cancelled read was added twice", served)
 	}
 }
