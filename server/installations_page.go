@@ -105,7 +105,9 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 	page.Report, page.Refused = rep, rep.Refused
 	for _, in := range rep.Installations {
 		row := installationRow{Installation: in, PartnerName: s.partnerName(in.Partner), Page: in.Origin + in.Path, Errors: errorList(in.Errors)}
-		if in.Path == InstallOther {
+		if in.Other > 0 {
+			row.Page, row.PartnerName = fmt.Sprintf("%d more host %s", in.Other, plural(in.Other, "page")), "(several)"
+		} else if in.Path == InstallOther {
 			row.Page = in.Origin + ": other pages (past the daily count of pages kept one by one)"
 		}
 		for _, l := range startTimeLabels {

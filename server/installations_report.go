@@ -41,6 +41,9 @@ type Installation struct {
 	ContentVersion string               `json:"content_version,omitempty"` // the content version most served
 	Status         string               `json:"status"`                    // working, not_seen or failing
 	Reason         string               `json:"reason"`
+	// Other is, on the list's last row only, how many host pages past
+	// maxReportInstallations that row sums (its origin and path are "*").
+	Other int64 `json:"other,omitempty"`
 }
 
 // StartTime is one start time's percentiles, from Reports reports.
@@ -62,7 +65,19 @@ type RefusedOrigin struct {
 	Refused      int64     `json:"refused"`
 	LastSeen     time.Time `json:"last_seen"`
 	Fix          string    `json:"fix"`
+	// Other is, on the list's last row only, how many refusals past
+	// maxReportRefused that row sums (its reason is "other").
+	Other int64 `json:"other,omitempty"`
 }
+
+// The report's lists have caps, whatever the range: per-day caps times
+// up to two years of days would otherwise make a report of hundreds of
+// thousands of rows. The host pages that served most are listed, then one
+// row that sums the rest; the origins refused most, then one such row.
+const (
+	maxReportInstallations = 100
+	maxReportRefused       = 50
+)
 
 // Installation statuses.
 const (
@@ -188,11 +203,58 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		}
 	}
 	now := s.now()
+	kept := make([]*pageFigures, 0, len(pages))
 	for _, pf := range pages {
 		in := pf.inst
 		if in.Served == 0 && in.Started == 0 && len(in.Errors) == 0 {
 			continue // a refusal's time only
 		}
+		kept = append(kept, pf)
+	}
+	// The pages that served most first; past the cap, one row sums them.
+	slices.SortFunc(kept, func(a, b *pageFigures) int {
+		x, y := a.inst, b.inst
+		return cmp.Or(cmp.Compare(y.Served, x.Served), cmp.Compare(y.Started, x.Started),
+			strings.Compare(x.Partner, y.Partner), strings.Compare(x.Origin, y.Origin), strings.Compare(x.Path, y.Path))
+	})
+	if len(kept) > maxReportInstallations {
+		other := &pageFigures{inst: &Installation{Partner: q.partner, Origin: InstallOther, Path: InstallOther, Errors: map[string]int64{},
+			StartTimes: map[string]StartTime{}, Other: int64(len(kept) - maxReportInstallations)},
+			locales: map[string]int64{}, version: map[string]int64{}, times: map[string]map[int]int64{}}
+		for _, pf := range kept[maxReportInstallations:] {
+			o, in := other.inst, pf.inst
+			o.Served += in.Served
+			o.Started += in.Started
+			o.LastSeen = later(o.LastSeen, in.LastSeen)
+			for code, n := range in.Errors {
+				o.Errors[code] += n
+			}
+			for k, n := range pf.locales {
+				other.locales[k] += n
+			}
+			for k, n := range pf.version {
+				other.version[k] += n
+			}
+			for metric, buckets := range pf.times {
+				if other.times[metric] == nil {
+					other.times[metric] = map[int]int64{}
+				}
+				for b, n := range buckets {
+					other.times[metric][b] += n
+				}
+			}
+		}
+		kept = append(kept[:maxReportInstallations:maxReportInstallations], other)
+	}
+	// Those listed by partner, origin and path, as before the cap; the
+	// row of the others last.
+	listed := kept[:min(len(kept), maxReportInstallations)]
+	slices.SortFunc(listed, func(a, b *pageFigures) int {
+		x, y := a.inst, b.inst
+		return cmp.Or(strings.Compare(x.Partner, y.Partner), strings.Compare(x.Origin, y.Origin), strings.Compare(x.Path, y.Path))
+	})
+	for _, pf := range kept {
+		in := pf.inst
 		if in.Served > 0 {
 			rate := float64(in.Started) / float64(in.Served)
 			in.StartedRate = &rate
@@ -202,11 +264,11 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			in.StartTimes[metric] = percentiles(buckets)
 		}
 		in.Status, in.Reason = installStatus(in, now)
+		if in.Other > 0 {
+			in.Reason = fmt.Sprintf("%d more host %s, summed: %s", in.Other, plural(in.Other, "page"), in.Reason)
+		}
 		rep.Installations = append(rep.Installations, *in)
 	}
-	slices.SortFunc(rep.Installations, func(a, b Installation) int {
-		return cmp.Or(strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Path, b.Path))
-	})
 	for _, ro := range refused {
 		ro.Fix = refusalFix(ro, v, owners, s.partnerName)
 		rep.Refused = append(rep.Refused, *ro)
@@ -215,6 +277,16 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		return cmp.Or(cmp.Compare(b.Refused, a.Refused), strings.Compare(a.Partner, b.Partner),
 			strings.Compare(a.Origin, b.Origin), strings.Compare(a.AskedPartner, b.AskedPartner))
 	})
+	if len(rep.Refused) > maxReportRefused {
+		other := RefusedOrigin{Partner: q.partner, Origin: InstallOther, Reason: "other", Other: int64(len(rep.Refused) - maxReportRefused)}
+		for _, ro := range rep.Refused[maxReportRefused:] {
+			other.Refused += ro.Refused
+			other.LastSeen = later(other.LastSeen, ro.LastSeen)
+		}
+		other.Fix = fmt.Sprintf("%d more refused %s, summed, each refused less often than those listed: narrow the range or the partner to see them one by one.",
+			other.Other, plural(other.Other, "origin"))
+		rep.Refused = append(rep.Refused[:maxReportRefused:maxReportRefused], other)
+	}
 	return rep, nil
 }
 

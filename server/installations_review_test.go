@@ -3,8 +3,11 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -120,5 +123,78 @@ func TestInstallationsReadCancelledCountsOnce(t *testing.T) {
 	}
 	if served != 1 {
 		t.Errorf("the store has %d pages served, want 1: the flush of a cancelled read was added twice", served)
+	}
+}
+
+// TestInstallationsReportIsBounded: over a range of days, the report
+// lists the host pages that served most and the origins refused most, up
+// to its caps, then one row each that sums the rest: nothing is lost, and
+// the report does not grow with the range.
+func TestInstallationsReportIsBounded(t *testing.T) {
+	e := newStatsEnv(t)
+	clock := server.SetTestClock(e.srv)
+	first := server.Day(time.Now())
+	for range 3 {
+		e.widgetPage(t, page("acme", partnerPage, "/often"), browserAgent)
+	}
+	for i := range 149 {
+		e.widgetPage(t, page("acme", partnerPage, fmt.Sprintf("/p%d", i)), browserAgent)
+	}
+	for range 5 {
+		e.widgetPage(t, page("acme", "https://often.example", "/"), browserAgent)
+	}
+	origins := 1
+	for day := range 4 {
+		if day > 0 {
+			clock.Advance(24 * time.Hour)
+		}
+		for i := range 19 {
+			e.widgetPage(t, page("acme", fmt.Sprintf("https://o%d-%d.example", day, i), "/"), browserAgent)
+			origins++
+		}
+	}
+	last := server.Day(first.Add(4 * 24 * time.Hour))
+	q := "?from=" + first.Format(time.DateOnly) + "&to=" + last.Format(time.DateOnly)
+	status, rep := e.installations(t, q, acmeToken)
+	if status != 200 {
+		t.Fatalf("installations: %d", status)
+	}
+	if len(rep.Installations) != 101 {
+		t.Fatalf("%d installations listed, want 100 and a row of the others", len(rep.Installations))
+	}
+	var served int64
+	for _, in := range rep.Installations {
+		served += in.Served
+	}
+	other := rep.Installations[100]
+	if served != 152 || other.Other != 50 || other.Origin != "*" || other.Path != "*" || other.Served != 50 {
+		t.Errorf("served %d (want 152); the others' row %+v, want 50 pages summed under *", served, other)
+	}
+	if !slices.ContainsFunc(rep.Installations[:100], func(in server.Installation) bool { return in.Path == "/often" && in.Served == 3 }) {
+		t.Error("the page that served most is not listed one by one")
+	}
+	if len(rep.Refused) != 51 {
+		t.Fatalf("%d refusals listed, want 50 and a row of the others", len(rep.Refused))
+	}
+	var refused int64
+	for _, ro := range rep.Refused {
+		refused += ro.Refused
+	}
+	ro := rep.Refused[50]
+	if refused != 5+76 || ro.Reason != "other" || ro.Other != int64(origins-50) || ro.Origin != "*" {
+		t.Errorf("refused %d (want 81); the others' row %+v, want %d origins summed", refused, ro, origins-50)
+	}
+	if rep.Refused[0].Origin != "https://often.example" || rep.Refused[0].Refused != 5 {
+		t.Errorf("first refusal %+v, want the origin refused most", rep.Refused[0])
+	}
+
+	b := newDashboardBrowser(t, e)
+	b.signIn(acmeToken)
+	_, body := b.do("GET", "/dashboard/installations"+q, nil, "")
+	text := html.UnescapeString(body)
+	for _, want := range []string{"50 more host pages", fmt.Sprintf("%d more refused origins", origins-50)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the installations page lacks %q", want)
+		}
 	}
 }
