@@ -368,30 +368,35 @@ func errorList(errs map[string]int64) string {
 }
 
 // refusalFix says what would stop the refusals of ro, in the words of the
-// viewer: the admin edits the partners file, a partner asks for it.
+// viewer: the admin edits the partners file, a partner asks for it. The
+// origin and the partner id are what browsers asked for, which anyone can
+// make a browser ask: the advice is conditional ("if … is one of your
+// sites"), never a bare instruction to register an origin.
 func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name func(string) string) string {
+	asked := fmt.Sprintf("Browsers asked %d %s for the widget from %s.", ro.Refused, plural(ro.Refused, "time"), ro.Origin)
 	if ro.Origin == InstallOther {
 		return "More origins were refused than are listed one by one: check the server's log and the partners' snippets."
 	}
 	if ro.Reason == "origin" {
 		if v.admin {
-			return fmt.Sprintf("Register %s in the partners file's origins of partner %q, then reload the server (SIGHUP). If that page is not %s's, its snippet names the wrong partner.", ro.Origin, ro.Partner, name(ro.Partner))
+			return fmt.Sprintf("%s If %s is one of %s's sites, register it in the partners file's origins of partner %q, then reload the server (SIGHUP). If it is not theirs, leave it unregistered: someone else's page names this partner.", asked, ro.Origin, name(ro.Partner), ro.Partner)
 		}
-		return fmt.Sprintf("If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there.", ro.Origin, name(ro.Partner))
+		return fmt.Sprintf("%s If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there. If it is not yours, nothing needs doing.", asked, ro.Origin, name(ro.Partner))
 	}
-	asked := ro.AskedPartner
-	if asked == InstallOther {
-		asked = "an unregistered id"
+	id := ro.AskedPartner
+	if id == InstallOther {
+		id = "an unregistered id"
 	} else {
-		asked = strconv.Quote(asked)
+		id = strconv.Quote(id)
 	}
+	asked = fmt.Sprintf("Browsers asked %d %s for the widget of partner %s from %s, which is not registered.", ro.Refused, plural(ro.Refused, "time"), id, ro.Origin)
 	if own := owners[ro.Origin]; len(own) > 0 {
 		if !v.admin {
-			return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: set data-forgefit-partner=%q.", ro.Origin, asked, v.partner)
+			return fmt.Sprintf("%s If the snippet on that page is yours, set data-forgefit-partner=%q.", asked, v.partner)
 		}
-		return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: %s registered that origin, so its snippet should say data-forgefit-partner=%q.", ro.Origin, asked, name(own[0]), own[0])
+		return fmt.Sprintf("%s %s registered that origin: if the snippet there is theirs, it should say data-forgefit-partner=%q.", asked, name(own[0]), own[0])
 	}
-	return fmt.Sprintf("A page on %s names partner %s, which is not registered: register the partner (with that origin) in the partners file, or correct the snippet's data-forgefit-partner.", ro.Origin, asked)
+	return fmt.Sprintf("%s If %s is a partner's site, register the partner (with that origin) in the partners file, or have the snippet's data-forgefit-partner corrected; otherwise leave it.", asked, ro.Origin)
 }
 
 // handleInstallationsAPI handles "GET /api/v1/installations": the

@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -196,5 +197,115 @@ func TestInstallationsReportIsBounded(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the installations page lacks %q", want)
 		}
+	}
+}
+
+// widgetPageWith asks for a widget page with the request's headers set
+// as given (Sec-Fetch-Dest, Referer), and returns the status.
+func (e *ingestEnv) widgetPageWith(t *testing.T, q url.Values, header map[string]string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", e.http.URL+"/w/"+widgetID+"?"+q.Encode(), nil)
+	req.Header.Set("User-Agent", browserAgent)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestInstallationsCountOnlyFramedRequests: only what a browser asks for
+// an iframe on the origin named counts: a widget page opened directly
+// (Sec-Fetch-Dest: document) or naming an origin its Referer is not of
+// counts nothing, served or refused; a framed one, with or without a
+// Referer, counts.
+func TestInstallationsCountOnlyFramedRequests(t *testing.T) {
+	e := newStatsEnv(t)
+	const evil = "https://evil.example"
+	for _, h := range []map[string]string{
+		{"Sec-Fetch-Dest": "document"},
+		{"Sec-Fetch-Dest": "iframe", "Referer": "https://attacker.example/page"},
+		{"Referer": "not a url"},
+	} {
+		e.widgetPageWith(t, page("acme", partnerPage, "/forged"), h)
+		e.widgetPageWith(t, page("acme", evil, "/"), h)
+		e.widgetPageWith(t, page("made-up", evil, "/"), h)
+	}
+	_, rep := e.installations(t, "", "admin-secret")
+	if len(rep.Installations) != 0 || len(rep.Refused) != 0 {
+		t.Fatalf("requests no browser made for an iframe on the origin named were counted: %+v %+v", rep.Installations, rep.Refused)
+	}
+	e.widgetPageWith(t, page("acme", partnerPage, "/it"), map[string]string{"Sec-Fetch-Dest": "iframe", "Referer": partnerPage + "/it?x=1"})
+	e.widgetPageWith(t, page("acme", partnerPage, "/it"), map[string]string{"Sec-Fetch-Dest": "iframe"})
+	e.widgetPageWith(t, page("acme", evil, "/"), map[string]string{"Sec-Fetch-Dest": "iframe", "Referer": evil + "/"})
+	_, rep = e.installations(t, "", "admin-secret")
+	if len(rep.Installations) != 1 || rep.Installations[0].Served != 2 || len(rep.Refused) != 1 || rep.Refused[0].Refused != 1 {
+		t.Errorf("framed requests: %+v %+v, want one page served twice and one refusal", rep.Installations, rep.Refused)
+	}
+}
+
+// TestInstallationsFloodCannotEvict: made-up paths, origins and partner
+// ids, each asked for once, fill the day's places first; real pages, refused
+// origins and a partner's typo, asked for steadily, still get their own
+// rows and keep them through a second flood: the caps keep what is counted
+// most, not what came first. The advice about a refused origin is never a
+// bare instruction to register it.
+func TestInstallationsFloodCannotEvict(t *testing.T) {
+	e := newStatsEnv(t)
+	const staging = "https://staging.acme.com"
+	flood := func(round int) {
+		for i := range 250 {
+			n := fmt.Sprintf("r%d-%d", round, i)
+			e.widgetPage(t, page("acme", partnerPage, "/"+n), browserAgent)
+			e.widgetPage(t, page("acme", "https://"+n+".example", "/"), browserAgent)
+			e.widgetPage(t, page("no-"+n, "https://"+n+".example", "/"), browserAgent)
+		}
+	}
+	real := func() {
+		e.widgetPage(t, page("acme", partnerPage, "/real"), browserAgent)
+		e.widgetPage(t, page("acme", staging, "/"), browserAgent)
+		e.widgetPage(t, page("acme-typo", partnerPage, "/real"), browserAgent)
+	}
+	flood(0)
+	for range 3 {
+		real()
+	}
+	flood(1)
+	real()
+
+	_, rep := e.installations(t, "", "admin-secret")
+	var realServed int64
+	for _, in := range rep.Installations {
+		if in.Path == "/real" {
+			realServed = in.Served
+		}
+	}
+	// The first request of each is counted under "*" while the flood
+	// holds every place; from the second on, each is counted as itself.
+	if realServed != 3 {
+		t.Errorf("/real has %d pages served under its own name, want 3 of its 4", realServed)
+	}
+	var stagingRefused, typoRefused int64
+	for _, ro := range rep.Refused {
+		switch {
+		case ro.Origin == staging && ro.Reason == "origin":
+			stagingRefused = ro.Refused
+			if strings.HasPrefix(ro.Fix, "Register") || !strings.Contains(ro.Fix, "If "+staging+" is one of Acme's sites") || !strings.Contains(ro.Fix, "Browsers asked 3 times") {
+				t.Errorf("the advice about %s: %q, want it conditional and to say browsers asked", staging, ro.Fix)
+			}
+		case ro.AskedPartner == "acme-typo":
+			typoRefused = ro.Refused
+		}
+	}
+	if stagingRefused != 3 {
+		t.Errorf("%s refused %d times under its own name, want 3 of 4", staging, stagingRefused)
+	}
+	// A typo on a partner's own origin is ranked among that partner's
+	// own: the made-up ids from elsewhere never push it out.
+	if typoRefused != 4 {
+		t.Errorf("the typo acme-typo on acme's origin refused %d times under its own name, want 4", typoRefused)
 	}
 }

@@ -229,10 +229,10 @@ func TestInstallationsFromKnownRequests(t *testing.T) {
 		fixes["acme "+r.Origin+" "+r.AskedPartner] = r.Fix
 	}
 	for key, want := range map[string]string{
-		"admin " + staging + " ":              `Register https://staging.acme.com in the partners file's origins of partner "acme"`,
-		"acme " + staging + " ":               "ask your Forge Fit contact to register it for Acme",
-		"admin " + partnerPage + " acme-typo": `should say data-forgefit-partner="acme"`,
-		"acme " + partnerPage + " acme-typo":  `names partner "acme-typo", which does not exist: set data-forgefit-partner="acme"`,
+		"admin " + staging + " ":              `Browsers asked 2 times for the widget from https://staging.acme.com. If https://staging.acme.com is one of Acme's sites, register it in the partners file's origins of partner "acme"`,
+		"acme " + staging + " ":               "If https://staging.acme.com is yours, ask your Forge Fit contact to register it for Acme",
+		"admin " + partnerPage + " acme-typo": `if the snippet there is theirs, it should say data-forgefit-partner="acme"`,
+		"acme " + partnerPage + " acme-typo":  `partner "acme-typo" from https://www.acme.com, which is not registered. If the snippet on that page is yours, set data-forgefit-partner="acme"`,
 	} {
 		if !strings.Contains(fixes[key], want) {
 			t.Errorf("fix for %s: %q, want it to say %q", key, fixes[key], want)
