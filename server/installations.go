@@ -446,7 +446,8 @@ func framedBy(r *http.Request, origin string) bool {
 // handleWidgetStarted handles "POST /w/{widget}/started": a widget page's
 // report, once, that it started (frame.js sends it as a beacon): its
 // times since navigation and its error, if any. Only our own pages post
-// here, for a registered partner's registered origin.
+// here, for a registered partner's registered origin, with the start
+// token of the page they report on (starttoken.go).
 func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
 		s.writeError(w, r, Errorf(EForbidden, "only the widget's own pages report their start"))
@@ -480,6 +481,10 @@ func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	path := f.Get("path")
 	if path != "" && !validPagePath(path) {
 		s.writeError(w, r, Errorf(EInvalid, "path: not a page path"))
+		return
+	}
+	if !s.sessions.validStartToken(f.Get("token"), partner.ID, r.PathValue("widget"), origin, path, now) {
+		s.writeError(w, r, Errorf(EForbidden, "token: missing, forged or expired; only a widget page we served lately reports its start"))
 		return
 	}
 	rep := startReport{err: f.Get("error")}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -308,4 +311,98 @@ func TestInstallationsFloodCannotEvict(t *testing.T) {
 	if typoRefused != 4 {
 		t.Errorf("the typo acme-typo on acme's origin refused %d times under its own name, want 4", typoRefused)
 	}
+}
+
+// TestStartReportsNeedTheirPagesToken: the widget page framed by a host
+// page carries a start token, which its report must echo: a report
+// without one, with a forged one, with one of another page or with one
+// expired is refused with 403 and counts nothing; the page's own counts.
+func TestStartReportsNeedTheirPagesToken(t *testing.T) {
+	const html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>w</title></head><body>widget</body></html>"
+	e := newIngestEnv(t, func(c *server.Config) {
+		c.Partners, _ = server.NewPartners([]server.Partner{
+			{ID: "acme", Name: "Acme", Origins: []string{partnerPage}, TokenSHA256: server.TokenHash(acmeToken)},
+		})
+		c.Widgets = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { // go-app's prerender, in short
+			w.Header().Set("Content-Length", strconv.Itoa(len(html)))
+			io.WriteString(w, html)
+		})
+	})
+	clock := server.SetTestClock(e.srv)
+	fetch := func(q url.Values) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.http.URL+"/w/"+widgetID+"?"+q.Encode(), nil)
+		req.Header.Set("User-Agent", browserAgent)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || !strings.HasSuffix(string(b), "</html>") {
+			t.Fatalf("widget page: %d %q", res.StatusCode, b)
+		}
+		return string(b)
+	}
+	tokenRE := regexp.MustCompile(`<head><meta name="forgefit-start" content="([0-9]+\.[0-9a-f]{32})"><meta charset`)
+	m := tokenRE.FindStringSubmatch(fetch(page("acme", partnerPage, "/it")))
+	if m == nil {
+		t.Fatal("the framed widget page carries no start token just after <head>")
+	}
+	for _, q := range []url.Values{page("acme", partnerPage, "/it", "test", "1"), {"partner": {"acme"}}} {
+		if strings.Contains(fetch(q), "forgefit-start") {
+			t.Errorf("a widget page in test mode or not framed (%s) carries a start token", q.Encode())
+		}
+	}
+	report := func(token string) url.Values {
+		f := url.Values{"partner": {"acme"}, "origin": {partnerPage}, "path": {"/it"}, "interactive": {"120"}}
+		if token != "" {
+			f.Set("token", token)
+		}
+		return f
+	}
+	forged := m[1][:len(m[1])-1] + map[bool]string{true: "0", false: "1"}[!strings.HasSuffix(m[1], "0")]
+	other := tokenRE.FindStringSubmatch(fetch(page("acme", partnerPage, "/elsewhere")))[1]
+	for name, f := range map[string]url.Values{
+		"no token":                    report(""),
+		"an empty token":              url.Values{"partner": {"acme"}, "origin": {partnerPage}, "path": {"/it"}, "token": {""}},
+		"a forged token":              report(forged),
+		"another page's token":        report(other),
+		"a token of a window to come": report(strconv.FormatInt(time.Now().Add(3*server.StartTokenWindow).Unix()/int64(server.StartTokenWindow/time.Second), 10) + "." + strings.Repeat("0", 32)),
+	} {
+		if status := postStart(t, e, f); status != 403 {
+			t.Errorf("a report with %s: %d, want 403", name, status)
+		}
+	}
+	// The page's own token counts, within its window and the next.
+	if status := postStart(t, e, report(m[1])); status != 204 {
+		t.Fatalf("a report with its page's token: %d, want 204", status)
+	}
+	clock.Advance(2 * server.StartTokenWindow)
+	if status := postStart(t, e, report(m[1])); status != 403 {
+		t.Errorf("a report with an expired token: %d, want 403", status)
+	}
+	_, rep := e.installations(t, "?from="+server.Day(time.Now()).Format(time.DateOnly), acmeToken)
+	var started int64
+	for _, in := range rep.Installations {
+		started += in.Started
+	}
+	if started != 1 {
+		t.Errorf("%d starts counted, want 1: only the report with its page's token", started)
+	}
+}
+
+// postStart posts a start report of form as it is, with no token added.
+func postStart(t *testing.T, e *ingestEnv, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.http.URL+"/w/"+widgetID+"/started", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", testOrigin)
+	req.Header.Set("User-Agent", browserAgent)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

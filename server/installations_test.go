@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,6 +47,11 @@ func (e *ingestEnv) reportStart(t *testing.T, widget string, form url.Values, or
 
 func (e *ingestEnv) reportStartAs(t *testing.T, widget string, form url.Values, origin, agent string) int {
 	t.Helper()
+	if !form.Has("token") { // the token of the page reported on, as frame.js echoes it
+		o, _ := server.NormalizeOrigin(form.Get("origin"))
+		form = maps.Clone(form)
+		form.Set("token", server.StartToken(e.srv, form.Get("partner"), widget, o, form.Get("path")))
+	}
 	req, _ := http.NewRequest("POST", e.http.URL+"/w/"+widget+"/started", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", origin)

@@ -1,4 +1,0 @@
-package server
-
-// ProbeEvery is how often, at most, readiness probes a write.
-const ProbeEvery = probeEvery
