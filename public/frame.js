@@ -244,6 +244,8 @@
         origin: hostOrigin,
         path: validPath(params.get("path")) ? params.get("path") : "",
         interactive,
+        // The server's token for this page (its start reports need it).
+        token: document.querySelector("meta[name=forgefit-start]")?.content || "",
       });
       const painted = at("first-contentful-paint");
       const takeover = at("forgefit:takeover");

@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,21 +32,21 @@ var errNoCredential = Errorf(EUnauthorized, "send the admin token or your partne
 
 // viewerOf identifies the request as identify does, for pages that show
 // the sign-in page to whoever is not identified: ok is false for any
-// refusal, and an error of the store's is logged, and refuses.
+// refusal, the store's failing included (identify logs it).
 func (s *Server) viewerOf(r *http.Request) (viewer, bool) {
 	v, err := s.identify(r)
-	var refused *Error
-	var throttled *tooManyFailures
-	if err != nil && !errors.As(err, &refused) && !errors.As(err, &throttled) {
-		s.log.ErrorContext(r.Context(), "checking a dashboard session failed", "err", err)
-	}
 	return v, err == nil
 }
+
+// errSessionCheck refuses a request whose session could not be checked
+// because the store failed: answered 503, as the client may retry.
+var errSessionCheck = Errorf(EUnavailable, "the session could not be checked just now; retry shortly")
 
 // identify identifies the request by its bearer token (the API) or its
 // session cookie (the dashboard). Tokens are compared in constant time,
 // never logged, and checked under the failure throttle (see authGate).
-// The error is errNoCredential, a *tooManyFailures, or one of the store's.
+// The error is errNoCredential, a *tooManyFailures, or errSessionCheck
+// when the store failed (logged here).
 func (s *Server) identify(r *http.Request) (viewer, error) {
 	if t := bearerToken(r); t != "" {
 		key, err := s.authGate(r)
@@ -64,7 +63,8 @@ func (s *Server) identify(r *http.Request) (viewer, error) {
 	}
 	sess, ok, err := s.sessionOf(r)
 	if err != nil {
-		return viewer{}, err
+		s.log.ErrorContext(r.Context(), "checking a dashboard session failed", "err", err)
+		return viewer{}, errSessionCheck
 	}
 	if !ok {
 		return viewer{}, errNoCredential

@@ -80,20 +80,30 @@ func newAuthFailures(max int) *limiters {
 
 // waitAt reports how long key must wait at now for its next token,
 // without taking it: 0 when it has one. A key without a bucket has a
-// full one, even when the set is full and its failures would go to the
-// shared overflow bucket: many addresses failing at once must not lock
-// every other address out of signing in.
+// full one while the set has room for it; once the set is full (after
+// dropping idle buckets), its failures would go to the shared overflow
+// bucket, so it waits as the overflow does: otherwise, with the set
+// full, every new address's guesses would reach the credential check
+// unthrottled. Addresses already holding a budget are not affected.
 func (l *limiters) waitAt(key string, now time.Time) time.Duration {
 	if l.rate == rate.Inf {
 		return 0
 	}
 	l.mu.Lock()
-	b, ok := l.buckets[key]
+	lim := l.overflow
+	if b, ok := l.buckets[key]; ok {
+		lim = b.limiter
+	} else {
+		l.sweep(now)
+		if len(l.buckets) < l.max {
+			lim = nil
+		}
+	}
 	l.mu.Unlock()
-	if !ok {
+	if lim == nil {
 		return 0
 	}
-	tokens := b.limiter.TokensAt(now)
+	tokens := lim.TokensAt(now)
 	if tokens >= 1 {
 		return 0
 	}

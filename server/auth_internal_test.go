@@ -6,14 +6,16 @@ import (
 	"time"
 )
 
-// TestFailureBudgetsWhenFull: with the set of budgets full and its
-// shared overflow spent by failing addresses, an address spent is still
-// refused, and an address never seen may still try: filling the set does
-// not lock everyone out.
+// TestFailureBudgetsWhenFull: with the set of budgets full, an address
+// spent is still refused, an address never seen may try while the shared
+// overflow has failures to spend, and once addresses without a budget of
+// their own have spent the overflow, a fresh address is refused too: a
+// full set must not let every new address's guesses through. Once the
+// idle budgets are dropped, a fresh address has its own again.
 func TestFailureBudgetsWhenFull(t *testing.T) {
 	l := newAuthFailures(2)
 	now := time.Now()
-	for _, key := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} { // the third overflows
+	for _, key := range []string{"198.51.100.1", "198.51.100.2"} { // fill the set
 		for range authFailureBurst + 1 {
 			l.Allow(key, now)
 		}
@@ -22,7 +24,25 @@ func TestFailureBudgetsWhenFull(t *testing.T) {
 		t.Errorf("a spent address waits %s, want up to %s", wait, authFailureEvery)
 	}
 	if wait := l.waitAt("198.51.100.9", now); wait != 0 {
-		t.Errorf("an address never seen waits %s with the set full, want 0", wait)
+		t.Errorf("an address never seen waits %s with the set full and the overflow unspent, want 0", wait)
+	}
+	// Fresh addresses fail, each past the gate while it lets them.
+	for i := range authFailureBurst {
+		key := "203.0.113." + strconv.Itoa(i+1)
+		if wait := l.waitAt(key, now); wait != 0 {
+			t.Fatalf("fresh address %d waits %s before the overflow is spent", i+1, wait)
+		}
+		if ok, _ := l.Allow(key, now); !ok {
+			t.Fatalf("fresh address %d's failure refused before the overflow is spent", i+1)
+		}
+	}
+	if wait := l.waitAt("203.0.113.200", now); wait <= 0 || wait > authFailureEvery {
+		t.Errorf("a fresh address with the set full and the overflow spent waits %s, want up to %s", wait, authFailureEvery)
+	}
+	// Later, the idle budgets are dropped: a fresh address has room again.
+	later := now.Add(time.Duration(authFailureBurst+2) * authFailureEvery)
+	if wait := l.waitAt("203.0.113.201", later); wait != 0 {
+		t.Errorf("a fresh address once the idle budgets are dropped waits %s, want 0", wait)
 	}
 }
 

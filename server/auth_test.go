@@ -405,6 +405,23 @@ func TestFailedAuthenticationIsThrottled(t *testing.T) {
 		t.Errorf("/metrics with the admin token from another address: %d, want 200", status)
 	}
 
+	// /api/v1/installations: the same throttle as the stats.
+	in := client{t, e, "203.0.113.6"}
+	for i := range n {
+		if status, _, _ := in.get("/api/v1/installations", "wrong"); status != 401 {
+			t.Fatalf("/api/v1/installations, wrong token %d: %d, want 401", i+1, status)
+		}
+	}
+	if status, retry, code := in.get("/api/v1/installations", "wrong"); status != 429 || retry == "" || code != server.ERateLimited {
+		t.Errorf("/api/v1/installations after %d wrong tokens: %d %q (Retry-After %q), want 429", n, status, code, retry)
+	}
+	if status, retry, _ := in.get("/api/v1/installations", acmeToken); status != 429 || retry == "" {
+		t.Errorf("/api/v1/installations, right token from a spent address: %d (Retry-After %q), want 429", status, retry)
+	}
+	if status, _, _ := (client{t, e, "203.0.113.7"}).get("/api/v1/installations", acmeToken); status != 200 {
+		t.Errorf("/api/v1/installations with a partner token from another address: %d, want 200", status)
+	}
+
 	// The sign-in form: wrong tokens and forged links share the budget.
 	f := client{t, e, "203.0.113.3"}
 	forged := "bDJ8YWNtZXwxfHg.0000"

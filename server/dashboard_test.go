@@ -669,6 +669,16 @@ func TestDashboardAdminCreatesSignInLink(t *testing.T) {
 	if want := time.Now().UTC().Add(7 * 24 * time.Hour).Format("2 Jan 2006"); !strings.Contains(readText(page), "until "+want) {
 		t.Errorf("the page does not say the link works until %s: %s", want, readText(page))
 	}
+	// It says how to withdraw it, as credentialOf rules: a new partner
+	// token, removing the partner, or a new admin token.
+	for _, want := range []string{"give the partner a new token", "remove the partner", "change the admin token"} {
+		if !strings.Contains(readText(page), want) {
+			t.Errorf("the page does not say how to withdraw the link (%q): %s", want, readText(page))
+		}
+	}
+	if strings.Contains(readText(page), "cannot be withdrawn") {
+		t.Error("the page says the link cannot be withdrawn")
+	}
 	// Whoever holds it signs in to other's figures, and only those.
 	holder := newDashboardBrowser(t, e)
 	if res, _ := holder.do("GET", link.RequestURI(), nil, ""); res.StatusCode != 200 {

@@ -3,7 +3,9 @@ package server
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,6 +123,7 @@ const (
 	maxRefusedOrigins   = 20
 	maxUnknownPartners  = 20
 	installFlushEvery   = 10 * time.Second
+	installFlushTimeout = 10 * time.Second // one flush's longest wait on the store
 	maxStartMillis      = 10 * 60 * 1000
 	maxStartReportBytes = 2 << 10
 )
@@ -139,11 +142,12 @@ type installCounter struct {
 
 	mu      sync.Mutex
 	pending map[installKey]int64
-	// known are the distinct pages (or refused origins) counted per day and
-	// partner: what the caps count. Only today's and yesterday's are kept.
-	known map[dayPartner]map[string]bool
+	// ranks are the pages (or refused origins) counted one by one per day
+	// and partner, the most counted: what the caps keep. Only today's and
+	// yesterday's are kept.
+	ranks map[dayPartner]*rankedValues
 
-	flushing sync.Mutex // one flush at a time
+	flushing chan struct{} // holds one token: one flush at a time
 	stop     chan struct{}
 	done     chan struct{}
 }
@@ -155,44 +159,61 @@ type dayPartner struct {
 }
 
 func newInstallCounter(store InstallStore) *installCounter {
-	return &installCounter{store: store, pending: map[installKey]int64{}, known: map[dayPartner]map[string]bool{}}
+	c := &installCounter{store: store, pending: map[installKey]int64{}, ranks: map[dayPartner]*rankedValues{}, flushing: make(chan struct{}, 1)}
+	c.flushing <- struct{}{}
+	return c
 }
 
 // start flushes every interval until Close.
 func (c *installCounter) start(interval time.Duration, onError func(error)) {
-	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	c.stop, c.done = stop, done
 	go func() {
-		defer close(c.done)
+		defer close(done)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-c.stop:
+			case <-stop:
 				return
 			case <-t.C:
-				if err := c.Flush(context.Background()); err != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), installFlushTimeout)
+				if err := c.Flush(ctx); err != nil {
 					onError(err)
 				}
+				cancel()
 			}
 		}
 	}()
 }
 
-// Close stops the flushes and writes what is pending.
+// Close stops the flushes and writes what is pending, giving up when ctx
+// ends: a store stuck in a flush must not hang the server's shutdown.
 func (c *installCounter) Close(ctx context.Context) error {
 	if c.stop != nil {
 		close(c.stop)
-		<-c.done
 		c.stop = nil
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return fmt.Errorf("storing installation counts: %w", ctx.Err())
+		}
 	}
 	return c.Flush(ctx)
 }
 
 // Flush adds the pending counts to the store. On failure they stay
-// pending (the caps bound them) for the next flush.
+// pending (the caps bound them) for the next flush. It waits for a flush
+// under way no longer than ctx allows. A flush's ctx must not end with a
+// client's request (see flushContext): a store that committed and then
+// reports the cancel would have the counts put back and added twice.
 func (c *installCounter) Flush(ctx context.Context) error {
-	c.flushing.Lock()
-	defer c.flushing.Unlock()
+	select {
+	case <-c.flushing:
+	case <-ctx.Done():
+		return fmt.Errorf("storing installation counts: %w", ctx.Err())
+	}
+	defer func() { c.flushing <- struct{}{} }()
 	c.mu.Lock()
 	pending := c.pending
 	c.pending = map[installKey]int64{}
@@ -215,6 +236,13 @@ func (c *installCounter) Flush(ctx context.Context) error {
 	return nil
 }
 
+// flushContext is the context of a flush made for a request: not ended
+// by the client going away (a flush that committed must not be taken back
+// and added again), only by the flush's own timeout.
+func flushContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), installFlushTimeout)
+}
+
 func (c *installCounter) addLocked(k installKey, n int64) {
 	if k.metric == InstallSeen {
 		c.pending[k] = max(c.pending[k], n)
@@ -223,28 +251,25 @@ func (c *installCounter) addLocked(k installKey, n int64) {
 	c.pending[k] += n
 }
 
-// capped returns value, or InstallOther once the day's distinct values of
-// kind for partner reach limit. The caller holds c.mu.
+// capped counts one of value and returns it, or InstallOther when the
+// day's values of kind for partner that are counted most, up to limit,
+// do not include it (see rankedValues). The caller holds c.mu.
 func (c *installCounter) capped(day time.Time, partner, kind, value string, limit int) string {
 	dp := dayPartner{day, partner, kind}
-	seen := c.known[dp]
-	if seen == nil {
-		for k := range c.known { // a new day: forget the days before yesterday
+	r := c.ranks[dp]
+	if r == nil {
+		for k := range c.ranks { // a new day: forget the days before yesterday
 			if k.day.Before(day.AddDate(0, 0, -1)) {
-				delete(c.known, k)
+				delete(c.ranks, k)
 			}
 		}
-		seen = map[string]bool{}
-		c.known[dp] = seen
+		r = newRankedValues(limit)
+		c.ranks[dp] = r
 	}
-	if seen[value] {
+	if r.count(value) {
 		return value
 	}
-	if len(seen) >= limit {
-		return InstallOther
-	}
-	seen[value] = true
-	return value
+	return InstallOther
 }
 
 // installPage is a host page as counted: the day, partner, origin and path.
@@ -285,14 +310,21 @@ func (c *installCounter) served(now time.Time, partner, origin, path, locale, ve
 
 // refused counts a widget page refused: for a registered partner whose
 // list lacks origin, or for an unregistered partner id asked (counted
-// under UnknownPartner).
-func (c *installCounter) refused(now time.Time, partner, asked, origin string) {
+// under UnknownPartner). An unregistered id asked from an origin a partner
+// registered (owner; "" for none) is most likely that partner's typo: it
+// is ranked among that partner's own, so that made-up ids and origins
+// asked from anywhere else cannot push it out.
+func (c *installCounter) refused(now time.Time, partner, asked, origin, owner string) {
 	day := Day(now)
 	c.mu.Lock()
 	var p installPage
 	var key string
 	if partner == UnknownPartner {
-		v := c.capped(day, UnknownPartner, "refused", asked+" "+origin, maxUnknownPartners)
+		pool := UnknownPartner
+		if owner != "" {
+			pool = owner
+		}
+		v := c.capped(day, pool, "unknown partner", asked+" "+origin, maxUnknownPartners)
 		if v == InstallOther {
 			asked, origin = InstallOther, InstallOther
 		}
@@ -342,11 +374,12 @@ func (c *installCounter) failed(now time.Time, partner, origin, path, code strin
 // countWidgetPage counts a widget page request that widgetRequest has
 // answered: req nil means it refused it. Only a widget's first page counts
 // (no view id yet: later pages of the same mount have one), only when
-// framed by a host page (an origin given), and never test mode or a
-// crawler, as stats leave them out.
+// framed by a host page (an origin given), only as a browser asks for an
+// iframe (see framedBy), and never test mode or a crawler, as stats leave
+// them out.
 func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
 	q := r.URL.Query()
-	if q.Has(fit.ParamView) || q.Has("test") || q.Get("origin") == "" || isCrawler(r.UserAgent()) {
+	if q.Has(fit.ParamView) || q.Has("test") || q.Get("origin") == "" || isCrawler(r.UserAgent()) || !framedBy(r, q.Get("origin")) {
 		return
 	}
 	now := s.now()
@@ -365,16 +398,17 @@ func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
 		path = ""
 	}
 	asked := q.Get("partner")
-	partner, ok := s.partners.Load().Partner(asked)
+	ps := s.partners.Load()
+	partner, ok := ps.Partner(asked)
 	switch {
 	case !ok:
 		if !content.ValidID(asked) {
 			asked = InstallOther
 		}
-		s.installs.refused(now, UnknownPartner, asked, origin)
+		s.installs.refused(now, UnknownPartner, asked, origin, ps.ownerOf(origin))
 		s.metrics.widgetRefused.WithLabelValues(unknownPartnerLabel, "partner").Inc()
 	case !partner.AllowsOrigin(origin):
-		s.installs.refused(now, partner.ID, "", origin)
+		s.installs.refused(now, partner.ID, "", origin, "")
 		s.metrics.widgetRefused.WithLabelValues(partner.ID, "origin").Inc()
 	default:
 		// The partner's own page asked for a widget that does not exist.
@@ -385,10 +419,35 @@ func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
 	}
 }
 
+// framedBy reports whether r looks like a browser's request for an iframe
+// on a page of origin: a Sec-Fetch-Dest, when sent (every current browser
+// sends it), says "iframe", and a Referer, when sent (a host page may send
+// none), is of origin. Anyone can send such headers; what this keeps out
+// is the widget page opened or linked directly, and a request naming an
+// origin it does not come from (a browser sets both headers itself).
+func framedBy(r *http.Request, origin string) bool {
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" && dest != "iframe" {
+		return false
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		u, err := url.Parse(ref)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return false
+		}
+		from, err := NormalizeOrigin(u.Scheme + "://" + u.Host)
+		want, err2 := NormalizeOrigin(origin)
+		if err != nil || err2 != nil || from != want {
+			return false
+		}
+	}
+	return true
+}
+
 // handleWidgetStarted handles "POST /w/{widget}/started": a widget page's
 // report, once, that it started (frame.js sends it as a beacon): its
 // times since navigation and its error, if any. Only our own pages post
-// here, for a registered partner's registered origin.
+// here, for a registered partner's registered origin, with the start
+// token of the page they report on (starttoken.go).
 func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
 		s.writeError(w, r, Errorf(EForbidden, "only the widget's own pages report their start"))
@@ -422,6 +481,10 @@ func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	path := f.Get("path")
 	if path != "" && !validPagePath(path) {
 		s.writeError(w, r, Errorf(EInvalid, "path: not a page path"))
+		return
+	}
+	if !s.sessions.validStartToken(f.Get("token"), partner.ID, r.PathValue("widget"), origin, path, now) {
+		s.writeError(w, r, Errorf(EForbidden, "token: missing, forged or expired; only a widget page we served lately reports its start"))
 		return
 	}
 	rep := startReport{err: f.Get("error")}
@@ -466,4 +529,18 @@ func SortInstallCounts(counts []InstallCount) {
 		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin),
 			strings.Compare(a.Path, b.Path), strings.Compare(a.Metric, b.Metric), strings.Compare(a.Key, b.Key))
 	})
+}
+
+// ownerOf returns the first partner, by id, that registered origin (in
+// normal form); "" when none did.
+func (ps *Partners) ownerOf(origin string) string {
+	if !ps.origins[origin] {
+		return ""
+	}
+	for _, id := range ps.IDs() {
+		if ps.byID[id].AllowsOrigin(origin) {
+			return id
+		}
+	}
+	return ""
 }

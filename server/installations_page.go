@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -64,9 +65,13 @@ var startTimeLabels = []struct{ metric, label string }{
 // and the pages refused with what to do about each. Server-side HTML, no
 // scripts, as the dashboard.
 func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.viewerOf(r)
-	cookie, err := r.Cookie(sessionCookie)
-	if !ok || bearerToken(r) != "" || err != nil {
+	v, err := s.identify(r)
+	if errors.Is(err, errSessionCheck) {
+		s.writeError(w, r, err) // 503: the store failed, not the session
+		return
+	}
+	cookie, cerr := r.Cookie(sessionCookie)
+	if err != nil || bearerToken(r) != "" || cerr != nil {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther) // the sign-in page
 		return
 	}
@@ -76,7 +81,7 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 			page.Partners = append(page.Partners, choice{id, s.partnerName(id)})
 		}
 	}
-	q, err := s.parseStatsQuery(r, v)
+	q, err := s.parseInstallationsQuery(r, v)
 	if err != nil {
 		status := http.StatusBadRequest
 		if e, ok := err.(*Error); ok {
@@ -100,7 +105,9 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 	page.Report, page.Refused = rep, rep.Refused
 	for _, in := range rep.Installations {
 		row := installationRow{Installation: in, PartnerName: s.partnerName(in.Partner), Page: in.Origin + in.Path, Errors: errorList(in.Errors)}
-		if in.Path == InstallOther {
+		if in.Other > 0 {
+			row.Page, row.PartnerName = fmt.Sprintf("%d more host %s", in.Other, plural(in.Other, "page")), "(several)"
+		} else if in.Path == InstallOther {
 			row.Page = in.Origin + ": other pages (past the daily count of pages kept one by one)"
 		}
 		for _, l := range startTimeLabels {

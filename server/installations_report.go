@@ -41,6 +41,9 @@ type Installation struct {
 	ContentVersion string               `json:"content_version,omitempty"` // the content version most served
 	Status         string               `json:"status"`                    // working, not_seen or failing
 	Reason         string               `json:"reason"`
+	// Other is, on the list's last row only, how many host pages past
+	// maxReportInstallations that row sums (its origin and path are "*").
+	Other int64 `json:"other,omitempty"`
 }
 
 // StartTime is one start time's percentiles, from Reports reports.
@@ -62,7 +65,19 @@ type RefusedOrigin struct {
 	Refused      int64     `json:"refused"`
 	LastSeen     time.Time `json:"last_seen"`
 	Fix          string    `json:"fix"`
+	// Other is, on the list's last row only, how many refusals past
+	// maxReportRefused that row sums (its reason is "other").
+	Other int64 `json:"other,omitempty"`
 }
+
+// The report's lists have caps, whatever the range: per-day caps times
+// up to two years of days would otherwise make a report of hundreds of
+// thousands of rows. The host pages that served most are listed, then one
+// row that sums the rest; the origins refused most, then one such row.
+const (
+	maxReportInstallations = 100
+	maxReportRefused       = 50
+)
 
 // Installation statuses.
 const (
@@ -78,7 +93,9 @@ const notSeenAfter = 7 * 24 * time.Hour
 // installations builds the report of q for v.
 func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*InstallationsReport, error) {
 	// This server's own counts first, so what it just saw shows.
-	if err := s.installs.Flush(r.Context()); err != nil {
+	ctx, cancel := flushContext(r.Context())
+	defer cancel()
+	if err := s.installs.Flush(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "storing installation counts before a read", "err", err)
 	}
 	iq := InstallQuery{From: q.from, To: q.to}
@@ -186,11 +203,58 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		}
 	}
 	now := s.now()
+	kept := make([]*pageFigures, 0, len(pages))
 	for _, pf := range pages {
 		in := pf.inst
 		if in.Served == 0 && in.Started == 0 && len(in.Errors) == 0 {
 			continue // a refusal's time only
 		}
+		kept = append(kept, pf)
+	}
+	// The pages that served most first; past the cap, one row sums them.
+	slices.SortFunc(kept, func(a, b *pageFigures) int {
+		x, y := a.inst, b.inst
+		return cmp.Or(cmp.Compare(y.Served, x.Served), cmp.Compare(y.Started, x.Started),
+			strings.Compare(x.Partner, y.Partner), strings.Compare(x.Origin, y.Origin), strings.Compare(x.Path, y.Path))
+	})
+	if len(kept) > maxReportInstallations {
+		other := &pageFigures{inst: &Installation{Partner: q.partner, Origin: InstallOther, Path: InstallOther, Errors: map[string]int64{},
+			StartTimes: map[string]StartTime{}, Other: int64(len(kept) - maxReportInstallations)},
+			locales: map[string]int64{}, version: map[string]int64{}, times: map[string]map[int]int64{}}
+		for _, pf := range kept[maxReportInstallations:] {
+			o, in := other.inst, pf.inst
+			o.Served += in.Served
+			o.Started += in.Started
+			o.LastSeen = later(o.LastSeen, in.LastSeen)
+			for code, n := range in.Errors {
+				o.Errors[code] += n
+			}
+			for k, n := range pf.locales {
+				other.locales[k] += n
+			}
+			for k, n := range pf.version {
+				other.version[k] += n
+			}
+			for metric, buckets := range pf.times {
+				if other.times[metric] == nil {
+					other.times[metric] = map[int]int64{}
+				}
+				for b, n := range buckets {
+					other.times[metric][b] += n
+				}
+			}
+		}
+		kept = append(kept[:maxReportInstallations:maxReportInstallations], other)
+	}
+	// Those listed by partner, origin and path, as before the cap; the
+	// row of the others last.
+	listed := kept[:min(len(kept), maxReportInstallations)]
+	slices.SortFunc(listed, func(a, b *pageFigures) int {
+		x, y := a.inst, b.inst
+		return cmp.Or(strings.Compare(x.Partner, y.Partner), strings.Compare(x.Origin, y.Origin), strings.Compare(x.Path, y.Path))
+	})
+	for _, pf := range kept {
+		in := pf.inst
 		if in.Served > 0 {
 			rate := float64(in.Started) / float64(in.Served)
 			in.StartedRate = &rate
@@ -200,11 +264,11 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			in.StartTimes[metric] = percentiles(buckets)
 		}
 		in.Status, in.Reason = installStatus(in, now)
+		if in.Other > 0 {
+			in.Reason = fmt.Sprintf("%d more host %s, summed: %s", in.Other, plural(in.Other, "page"), in.Reason)
+		}
 		rep.Installations = append(rep.Installations, *in)
 	}
-	slices.SortFunc(rep.Installations, func(a, b Installation) int {
-		return cmp.Or(strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Path, b.Path))
-	})
 	for _, ro := range refused {
 		ro.Fix = refusalFix(ro, v, owners, s.partnerName)
 		rep.Refused = append(rep.Refused, *ro)
@@ -213,6 +277,16 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		return cmp.Or(cmp.Compare(b.Refused, a.Refused), strings.Compare(a.Partner, b.Partner),
 			strings.Compare(a.Origin, b.Origin), strings.Compare(a.AskedPartner, b.AskedPartner))
 	})
+	if len(rep.Refused) > maxReportRefused {
+		other := RefusedOrigin{Partner: q.partner, Origin: InstallOther, Reason: "other", Other: int64(len(rep.Refused) - maxReportRefused)}
+		for _, ro := range rep.Refused[maxReportRefused:] {
+			other.Refused += ro.Refused
+			other.LastSeen = later(other.LastSeen, ro.LastSeen)
+		}
+		other.Fix = fmt.Sprintf("%d more refused %s, summed, each refused less often than those listed: narrow the range or the partner to see them one by one.",
+			other.Other, plural(other.Other, "origin"))
+		rep.Refused = append(rep.Refused[:maxReportRefused:maxReportRefused], other)
+	}
 	return rep, nil
 }
 
@@ -294,43 +368,48 @@ func errorList(errs map[string]int64) string {
 }
 
 // refusalFix says what would stop the refusals of ro, in the words of the
-// viewer: the admin edits the partners file, a partner asks for it.
+// viewer: the admin edits the partners file, a partner asks for it. The
+// origin and the partner id are what browsers asked for, which anyone can
+// make a browser ask: the advice is conditional ("if … is one of your
+// sites"), never a bare instruction to register an origin.
 func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name func(string) string) string {
+	asked := fmt.Sprintf("Browsers asked %d %s for the widget from %s.", ro.Refused, plural(ro.Refused, "time"), ro.Origin)
 	if ro.Origin == InstallOther {
 		return "More origins were refused than are listed one by one: check the server's log and the partners' snippets."
 	}
 	if ro.Reason == "origin" {
 		if v.admin {
-			return fmt.Sprintf("Register %s in the partners file's origins of partner %q, then reload the server (SIGHUP). If that page is not %s's, its snippet names the wrong partner.", ro.Origin, ro.Partner, name(ro.Partner))
+			return fmt.Sprintf("%s If %s is one of %s's sites, register it in the partners file's origins of partner %q, then reload the server (SIGHUP). If it is not theirs, leave it unregistered: someone else's page names this partner.", asked, ro.Origin, name(ro.Partner), ro.Partner)
 		}
-		return fmt.Sprintf("If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there.", ro.Origin, name(ro.Partner))
+		return fmt.Sprintf("%s If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there. If it is not yours, nothing needs doing.", asked, ro.Origin, name(ro.Partner))
 	}
-	asked := ro.AskedPartner
-	if asked == InstallOther {
-		asked = "an unregistered id"
+	id := ro.AskedPartner
+	if id == InstallOther {
+		id = "an unregistered id"
 	} else {
-		asked = strconv.Quote(asked)
+		id = strconv.Quote(id)
 	}
+	asked = fmt.Sprintf("Browsers asked %d %s for the widget of partner %s from %s, which is not registered.", ro.Refused, plural(ro.Refused, "time"), id, ro.Origin)
 	if own := owners[ro.Origin]; len(own) > 0 {
 		if !v.admin {
-			return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: set data-forgefit-partner=%q.", ro.Origin, asked, v.partner)
+			return fmt.Sprintf("%s If the snippet on that page is yours, set data-forgefit-partner=%q.", asked, v.partner)
 		}
-		return fmt.Sprintf("The snippet on %s names partner %s, which does not exist: %s registered that origin, so its snippet should say data-forgefit-partner=%q.", ro.Origin, asked, name(own[0]), own[0])
+		return fmt.Sprintf("%s %s registered that origin: if the snippet there is theirs, it should say data-forgefit-partner=%q.", asked, name(own[0]), own[0])
 	}
-	return fmt.Sprintf("A page on %s names partner %s, which is not registered: register the partner (with that origin) in the partners file, or correct the snippet's data-forgefit-partner.", ro.Origin, asked)
+	return fmt.Sprintf("%s If %s is a partner's site, register the partner (with that origin) in the partners file, or have the snippet's data-forgefit-partner corrected; otherwise leave it.", asked, ro.Origin)
 }
 
 // handleInstallationsAPI handles "GET /api/v1/installations": the
-// installations report as JSON, for the same tokens as the stats; query
+// installations report as JSON, for the same tokens (and under the same
+// failure throttle) as the stats; query
 // partner, from and to as the stats take them.
 func (s *Server) handleInstallationsAPI(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.viewerOf(r)
-	if !ok || bearerToken(r) == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="forgefit"`)
-		s.writeError(w, r, Errorf(EUnauthorized, "this needs an access token (Authorization: Bearer …)"))
+	v, err := s.identify(r)
+	if err != nil {
+		s.writeAuthError(w, r, err)
 		return
 	}
-	q, err := s.parseStatsQuery(r, v)
+	q, err := s.parseInstallationsQuery(r, v)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -343,4 +422,15 @@ func (s *Server) handleInstallationsAPI(w http.ResponseWriter, r *http.Request) 
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(rep)
+}
+
+// parseInstallationsQuery reads the query of the installations report as
+// parseStatsQuery reads the stats': partner, from and to. Installations
+// are counted per host page, not per widget, so a widget parameter is
+// refused rather than silently ignored.
+func (s *Server) parseInstallationsQuery(r *http.Request, v viewer) (statsQuery, error) {
+	if r.URL.Query().Has("widget") {
+		return statsQuery{}, Errorf(EInvalid, "widget: installations are counted per host page, not per widget; leave widget out")
+	}
+	return s.parseStatsQuery(r, v)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,6 +47,11 @@ func (e *ingestEnv) reportStart(t *testing.T, widget string, form url.Values, or
 
 func (e *ingestEnv) reportStartAs(t *testing.T, widget string, form url.Values, origin, agent string) int {
 	t.Helper()
+	if !form.Has("token") { // the token of the page reported on, as frame.js echoes it
+		o, _ := server.NormalizeOrigin(form.Get("origin"))
+		form = maps.Clone(form)
+		form.Set("token", server.StartToken(e.srv, form.Get("partner"), widget, o, form.Get("path")))
+	}
 	req, _ := http.NewRequest("POST", e.http.URL+"/w/"+widget+"/started", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", origin)
@@ -229,10 +235,10 @@ func TestInstallationsFromKnownRequests(t *testing.T) {
 		fixes["acme "+r.Origin+" "+r.AskedPartner] = r.Fix
 	}
 	for key, want := range map[string]string{
-		"admin " + staging + " ":              `Register https://staging.acme.com in the partners file's origins of partner "acme"`,
-		"acme " + staging + " ":               "ask your Forge Fit contact to register it for Acme",
-		"admin " + partnerPage + " acme-typo": `should say data-forgefit-partner="acme"`,
-		"acme " + partnerPage + " acme-typo":  `names partner "acme-typo", which does not exist: set data-forgefit-partner="acme"`,
+		"admin " + staging + " ":              `Browsers asked 2 times for the widget from https://staging.acme.com. If https://staging.acme.com is one of Acme's sites, register it in the partners file's origins of partner "acme"`,
+		"acme " + staging + " ":               "If https://staging.acme.com is yours, ask your Forge Fit contact to register it for Acme",
+		"admin " + partnerPage + " acme-typo": `if the snippet there is theirs, it should say data-forgefit-partner="acme"`,
+		"acme " + partnerPage + " acme-typo":  `partner "acme-typo" from https://www.acme.com, which is not registered. If the snippet on that page is yours, set data-forgefit-partner="acme"`,
 	} {
 		if !strings.Contains(fixes[key], want) {
 			t.Errorf("fix for %s: %q, want it to say %q", key, fixes[key], want)

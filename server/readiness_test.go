@@ -8,7 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ehforge/forgefit/server"
 )
 
 // TestReadyzTellsWhenWritesFail fills the disk for the SQLite store's
@@ -21,6 +22,7 @@ import (
 // events come, or a commit of events.
 func TestReadyzTellsWhenWritesFail(t *testing.T) {
 	e := newIngestEnv(t, nil)
+	clock := server.SetTestClock(e.srv)
 	ready := func() (int, string) {
 		t.Helper()
 		res, err := http.Get(e.http.URL + "/readyz")
@@ -58,18 +60,12 @@ func TestReadyzTellsWhenWritesFail(t *testing.T) {
 		switch recover {
 		case "probe":
 			// No events come (the balancer sends none to a server it finds
-			// unready): readiness probes at most once a second, so it
-			// turns 200 within about that.
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				got, _ := ready()
-				if got == 200 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("disk free again, no events: /readyz still %d after 10 s", got)
-				}
-				time.Sleep(20 * time.Millisecond)
+			// unready): readiness probes at most once every ProbeEvery, by
+			// the server's clock, so once that has passed, the next
+			// /readyz probes, and the probe succeeds.
+			clock.Advance(server.ProbeEvery)
+			if got, body := ready(); got != 200 {
+				t.Fatalf("disk free again, no events, %s later: /readyz %d %q, want 200", server.ProbeEvery, got, body)
 			}
 			if got := send(); got != 202 {
 				t.Fatalf("after recovery: events answered %d", got)

@@ -52,7 +52,18 @@ func (s *Server) handleWidgetPage(w http.ResponseWriter, r *http.Request) {
 	// visitor from visit to visit).
 	r2.Header.Del("If-None-Match")
 	r2.Header.Del("If-Modified-Since")
-	s.cfg.Widgets.ServeHTTP(&noStore{ResponseWriter: w}, r2)
+	out := &noStore{ResponseWriter: w}
+	origin := req.query.Get("origin")
+	if origin == "" || req.query.Has("test") {
+		s.cfg.Widgets.ServeHTTP(out, r2)
+		return
+	}
+	// Framed by a host page: its start report needs a token (starttoken.go).
+	tw := newWithStartToken(out, s.sessions.startToken(req.partner.ID, r.PathValue("widget"), origin, req.query.Get("path"), s.now()))
+	s.cfg.Widgets.ServeHTTP(tw, r2)
+	if err := tw.flush(); err != nil {
+		s.log.DebugContext(r.Context(), "writing the widget page", "err", err)
+	}
 }
 
 // noStore keeps a response out of every cache, whatever the handler that
