@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 
-	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 )
 
 // openFloorStore is the bench's durable floor (see floor.go), which only a
 // build with -tags benchfloor has.
-func openFloorStore(context.Context, string) (server.Store, error) {
+func openFloorStore(context.Context, string) (store.Store, error) {
 	return nil, errors.New(`-db floor:… is the bench's durable floor; this binary was not built with -tags benchfloor`)
 }

@@ -9,15 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/postgres"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store"
+	"github.com/ehforge/forgefit/store/postgres"
+	"github.com/ehforge/forgefit/store/sqlite"
 )
 
 // openStore opens the store -db names: a postgres:// URL or an SQLite file
 // (or, in the bench's build, its durable floor: see floor.go). This is the
 // one place that names concrete stores.
-func openStore(ctx context.Context, db string) (server.Store, error) {
+func openStore(ctx context.Context, db string) (store.Store, error) {
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		return postgres.Open(ctx, db)
 	}

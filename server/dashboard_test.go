@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 )
@@ -443,7 +444,7 @@ func TestDashboardCountsBotAndTestTrafficLeftOut(t *testing.T) {
 		}
 		return evs
 	}
-	flagged := func(b server.Batch, test, bot bool) server.Batch {
+	flagged := func(b store.Batch, test, bot bool) store.Batch {
 		b.Test, b.Bot = test, bot
 		return b
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -54,9 +55,9 @@ type startTimeRow struct {
 
 // startTimeLabels name the start times, in the order a start goes.
 var startTimeLabels = []struct{ metric, label string }{
-	{InstallPainted, "Table painted"},
-	{InstallInteractive, "Interactive"},
-	{InstallTakeover, "Client took over"},
+	{store.InstallPainted, "Table painted"},
+	{store.InstallInteractive, "Interactive"},
+	{store.InstallTakeover, "Client took over"},
 }
 
 // handleInstallationsPage handles "GET /dashboard/installations": where
@@ -100,7 +101,7 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 	page.Report, page.Refused = rep, rep.Refused
 	for _, in := range rep.Installations {
 		row := installationRow{Installation: in, PartnerName: s.partnerName(in.Partner), Page: in.Origin + in.Path, Errors: errorList(in.Errors)}
-		if in.Path == InstallOther {
+		if in.Path == store.InstallOther {
 			row.Page = in.Origin + ": other pages (past the daily count of pages kept one by one)"
 		}
 		for _, l := range startTimeLabels {

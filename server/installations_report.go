@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"net/http"
 	"slices"
 	"strconv"
@@ -81,11 +82,11 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 	if err := s.installs.Flush(r.Context()); err != nil {
 		s.log.WarnContext(r.Context(), "storing installation counts before a read", "err", err)
 	}
-	iq := InstallQuery{From: q.from, To: q.to}
+	iq := store.InstallQuery{From: q.from, To: q.to}
 	if q.partner != "" {
 		// A refusal of an unregistered partner id is the partner's when it
 		// came from one of its origins: most likely a typo in its snippet.
-		iq.Partners = []string{q.partner, UnknownPartner}
+		iq.Partners = []string{q.partner, store.UnknownPartner}
 	}
 	counts, err := s.cfg.Store.InstallCounts(r.Context(), iq)
 	if err != nil {
@@ -112,7 +113,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 	type refusedKey struct{ partner, asked, origin string }
 	refused := map[refusedKey]*RefusedOrigin{}
 	for _, c := range counts {
-		if c.Metric == InstallRefused {
+		if c.Metric == store.InstallRefused {
 			k := refusedKey{partner: c.Partner, origin: c.Origin}
 			reason := "origin"
 			if asked, ok := strings.CutPrefix(c.Key, "partner "); ok {
@@ -132,8 +133,8 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			ro.Refused += c.N
 			continue
 		}
-		if c.Partner == UnknownPartner {
-			if c.Metric == InstallSeen {
+		if c.Partner == store.UnknownPartner {
+			if c.Metric == store.InstallSeen {
 				for k, ro := range refused {
 					if k.asked != "" && k.origin == c.Origin {
 						ro.LastSeen = later(ro.LastSeen, time.Unix(c.N, 0).UTC())
@@ -154,17 +155,17 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		}
 		in := pf.inst
 		switch c.Metric {
-		case InstallServed:
+		case store.InstallServed:
 			in.Served += c.N
-		case InstallStarted:
+		case store.InstallStarted:
 			in.Started += c.N
-		case InstallError:
+		case store.InstallError:
 			in.Errors[c.Key] += c.N
-		case InstallLocale:
+		case store.InstallLocale:
 			pf.locales[c.Key] += c.N
-		case InstallVersion:
+		case store.InstallVersion:
 			pf.version[c.Key] += c.N
-		case InstallPainted, InstallInteractive, InstallTakeover:
+		case store.InstallPainted, store.InstallInteractive, store.InstallTakeover:
 			b, err := strconv.Atoi(c.Key)
 			if err != nil {
 				return nil, fmt.Errorf("installation count %s %q is malformed", c.Metric, c.Key)
@@ -173,7 +174,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 				pf.times[c.Metric] = map[int]int64{}
 			}
 			pf.times[c.Metric][b] += c.N
-		case InstallSeen:
+		case store.InstallSeen:
 			if c.Path == "" && c.Origin != "" {
 				// A refusal's time: the page key has no path.
 				for k, ro := range refused {
@@ -296,7 +297,7 @@ func errorList(errs map[string]int64) string {
 // refusalFix says what would stop the refusals of ro, in the words of the
 // viewer: the admin edits the partners file, a partner asks for it.
 func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name func(string) string) string {
-	if ro.Origin == InstallOther {
+	if ro.Origin == store.InstallOther {
 		return "More origins were refused than are listed one by one: check the server's log and the partners' snippets."
 	}
 	if ro.Reason == "origin" {
@@ -306,7 +307,7 @@ func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name fu
 		return fmt.Sprintf("If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there.", ro.Origin, name(ro.Partner))
 	}
 	asked := ro.AskedPartner
-	if asked == InstallOther {
+	if asked == store.InstallOther {
 		asked = "an unregistered id"
 	} else {
 		asked = strconv.Quote(asked)

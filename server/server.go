@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ehforge/forgefit/public"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
 
@@ -29,7 +30,7 @@ type Config struct {
 	Partners *Partners
 	Web      *Web
 	Widgets  http.Handler
-	Store    Store
+	Store    store.Store
 	Log      *slog.Logger
 
 	// AdminToken opens /metrics, the stats and the dashboard to everything.
@@ -99,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	// Servers sharing a database share the visitor-hash salt through it,
 	// when the store can.
-	shared, _ := cfg.Store.(VisitorSalts)
+	shared, _ := cfg.Store.(store.VisitorSalts)
 	s := &Server{
 		cfg:           cfg,
 		log:           cfg.Log,

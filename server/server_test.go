@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/google/go-cmp/cmp"
 )
@@ -59,10 +60,10 @@ func newTestServer(t *testing.T) (*Server, *[]url.Values) {
 
 // idleStore stands in for a store in tests of routes that never touch one;
 // ingest and stats are tested against a real SQLite file (ingest_test.go).
-type idleStore struct{ Store }
+type idleStore struct{ store.Store }
 
 func (idleStore) Ping(context.Context) error { return nil }
-func (idleStore) Write(context.Context, []Batch) ([]Receipt, error) {
+func (idleStore) Write(context.Context, []store.Batch) ([]store.Receipt, error) {
 	return nil, errors.New("idleStore")
 }
 

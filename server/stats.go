@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 )
 
@@ -129,7 +130,7 @@ const (
 )
 
 // ComputeStats folds rollups into Stats for the days from..to.
-func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) *Stats {
+func ComputeStats(rollups []store.Rollup, from, to time.Time, partner, widget string) *Stats {
 	parts := make([]statsPart, len(rollups))
 	for i := range rollups {
 		parts[i] = dailyPart(&rollups[i])
@@ -141,18 +142,18 @@ func ComputeStats(rollups []Rollup, from, to time.Time, partner, widget string) 
 // ignored) and the headline figures of each day it covers. A part is one
 // daily rollup, or a closed month merged once and cached.
 type statsPart struct {
-	rollup *Rollup
+	rollup *store.Rollup
 	days   map[string]Figures // UTC day → figures, without rates
 }
 
-func dailyPart(r *Rollup) statsPart {
+func dailyPart(r *store.Rollup) statsPart {
 	var d DayStats
 	d.add(r)
 	return statsPart{rollup: r, days: map[string]Figures{r.Day.Format(time.DateOnly): d.Figures}}
 }
 
 func computeStats(parts []statsPart, from, to time.Time, partner, widget string) *Stats {
-	from, to = Day(from), Day(to)
+	from, to = store.Day(from), store.Day(to)
 	s := &Stats{
 		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: "UTC",
 		Partner: partner, Widget: widget,
@@ -165,8 +166,8 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	for i := range s.Days {
 		days[s.Days[i].Day] = &s.Days[i]
 	}
-	answers := map[Answer]int64{}
-	ctas := map[CTA]int64{}
+	answers := map[store.Answer]int64{}
+	ctas := map[store.CTA]int64{}
 	faqs, shared, undecided := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	pages, sources, mediums, campaigns, locales, versions := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, part := range parts {
@@ -193,7 +194,7 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 		merge(undecided, r.Undecided)
 		for _, m := range []struct {
 			dst map[string]int64
-			src map[Split]int64
+			src map[store.Split]int64
 		}{{pages, r.Pages}, {sources, r.Sources}, {mediums, r.Mediums}, {campaigns, r.Campaigns}, {locales, r.Locales}, {versions, r.ContentVersions}} {
 			for sp, n := range m.src {
 				if sp.Type == event.WidgetViewed {
@@ -223,7 +224,7 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 
 // ctaList lists the clicks by CTA and outcome, most first, at most maxCTAs
 // and an "other" row.
-func ctaList(ctas map[CTA]int64) []CTAStats {
+func ctaList(ctas map[store.CTA]int64) []CTAStats {
 	out := make([]CTAStats, 0, len(ctas))
 	for c, n := range ctas {
 		out = append(out, CTAStats{CTA: c.CTA, Outcome: string(c.Outcome), Clicks: n})
@@ -241,7 +242,7 @@ func ctaList(ctas map[CTA]int64) []CTAStats {
 	return append(out[:maxCTAs:maxCTAs], other)
 }
 
-func (d *DayStats) add(r *Rollup) {
+func (d *DayStats) add(r *store.Rollup) {
 	f := &d.Figures
 	e := r.Events
 	f.Loads += e[event.WidgetLoaded]
@@ -304,7 +305,7 @@ func merge[K comparable](dst, src map[K]int64) {
 // funnel orders the questions by their position in the quiz and says how
 // many visitors each step lost. It keeps the maxQuestions questions most
 // answered, and sums the others in a last "other" row.
-func funnel(answers map[Answer]int64, starts int64) []QuestionStats {
+func funnel(answers map[store.Answer]int64, starts int64) []QuestionStats {
 	byQ := map[string]*QuestionStats{}
 	for a, n := range answers {
 		q := byQ[a.Question]

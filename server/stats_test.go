@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -38,7 +39,7 @@ func intp(i int) *int           { return &i }
 func floatp(f float64) *float64 { return &f }
 
 // visit is one visitor's widget mount as the store receives it.
-func visit(partner string, received time.Time, visitor string, events ...event.Event) server.Batch {
+func visit(partner string, received time.Time, visitor string, events ...event.Event) store.Batch {
 	for i := range events {
 		events[i].ID = uuid.Must(uuid.NewV7()).String()
 		events[i].At = received
@@ -47,7 +48,7 @@ func visit(partner string, received time.Time, visitor string, events ...event.E
 	if partner == "other" {
 		origin = "https://other.example"
 	}
-	b := server.Batch{
+	b := store.Batch{
 		Batch: event.Batch{Partner: partner, Widget: widgetID, Locale: "en", ContentVersion: "v1",
 			Page: event.Page{Origin: origin, Path: "/it"}, UTM: event.UTM{Source: "news"}, Events: events},
 		ReceivedAt: received,
@@ -60,7 +61,7 @@ func visit(partner string, received time.Time, visitor string, events ...event.E
 
 func ev(t event.Type, d event.Data) event.Event { return event.Event{Type: t, Data: d} }
 
-func (e *ingestEnv) write(t *testing.T, batches ...server.Batch) {
+func (e *ingestEnv) write(t *testing.T, batches ...store.Batch) {
 	t.Helper()
 	if _, err := e.store.Write(context.Background(), batches); err != nil {
 		t.Fatal(err)
@@ -176,7 +177,7 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 	e := newStatsEnv(t)
 	day1 := time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC)
 	day2, day3 := day1.AddDate(0, 0, 1), day1.AddDate(0, 0, 2) // day3 is in the next month
-	flagged := func(b server.Batch, test, bot bool) server.Batch {
+	flagged := func(b store.Batch, test, bot bool) store.Batch {
 		b.Test, b.Bot = test, bot
 		return b
 	}
@@ -288,7 +289,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 	e := newStatsEnv(t)
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	for d := range 5 {
-		var batches []server.Batch
+		var batches []store.Batch
 		for v := range d + 1 {
 			batches = append(batches, visit("acme", start.AddDate(0, 0, d), fmt.Sprint("v", v),
 				ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}),
@@ -346,7 +347,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 	e := newStatsEnv(t)
 	start := time.Now().UTC().AddDate(0, -4, 0)
-	var batches []server.Batch
+	var batches []store.Batch
 	for d := 0; d < 120; d += 3 {
 		at := start.AddDate(0, 0, d)
 		batches = append(batches, visit("acme", at, fmt.Sprint("v", d%7),
@@ -357,7 +358,7 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 	e.write(t, batches...)
 	from, to := start.AddDate(0, 0, 5), time.Now().UTC()
 	q := fmt.Sprintf("?partner=acme&from=%s&to=%s", from.Format(time.DateOnly), to.Format(time.DateOnly))
-	rollups, err := e.store.Rollups(context.Background(), server.RollupQuery{Partner: "acme", From: from, To: to})
+	rollups, err := e.store.Rollups(context.Background(), store.RollupQuery{Partner: "acme", From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,8 +380,8 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 
 func TestRetentionDeletesOldRawEventsAndKeepsRollups(t *testing.T) {
 	e := newStatsEnv(t)
-	old := server.Day(time.Now()).AddDate(0, 0, -500).Add(time.Hour) // all 1500 on one UTC day
-	var batches []server.Batch
+	old := store.Day(time.Now()).AddDate(0, 0, -500).Add(time.Hour) // all 1500 on one UTC day
+	var batches []store.Batch
 	for i := range 1500 { // more than one delete batch
 		batches = append(batches, visit("acme", old.Add(time.Duration(i)*time.Second), "", ev(event.WidgetViewed, event.Data{})))
 	}

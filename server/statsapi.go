@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) parseStatsQuery(r *http.Request, v viewer) (statsQuery, error) 
 	if sq.widget != "" && !content.ValidID(sq.widget) {
 		return sq, Errorf(EInvalid, "widget: %q is not a widget id", sq.widget)
 	}
-	today := Day(s.now())
+	today := store.Day(s.now())
 	var err error
 	if sq.to, err = parseDay(q.Get("to"), today); err != nil {
 		return sq, Errorf(EInvalid, "to: %v", err)
@@ -149,7 +150,7 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
+	rollups, err := s.cfg.Store.Rollups(r.Context(), store.RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ehforge/forgefit/store"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -62,7 +63,7 @@ func newMonthCache(maxEntries int, maxBytes int64) *monthCache {
 // statsParts returns the parts that make up q's range: cached closed
 // months where the range covers them whole, daily rollups elsewhere.
 func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, error) {
-	today := Day(s.now())
+	today := store.Day(s.now())
 	var parts []statsPart
 	for d := q.from; !d.After(q.to); {
 		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -89,7 +90,7 @@ func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, err
 		if q.to.Before(end) {
 			end = q.to
 		}
-		rollups, err := s.cfg.Store.Rollups(ctx, RollupQuery{Partner: q.partner, Widget: q.widget, From: d, To: end})
+		rollups, err := s.cfg.Store.Rollups(ctx, store.RollupQuery{Partner: q.partner, Widget: q.widget, From: d, To: end})
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +193,7 @@ func (p statsPart) size() int64 {
 	for c := range r.CTAs {
 		n += int64(mapEntry + len(c.CTA) + len(c.Outcome))
 	}
-	for _, m := range []map[Split]int64{r.Pages, r.Sources, r.Mediums, r.Campaigns, r.Locales, r.ContentVersions} {
+	for _, m := range []map[store.Split]int64{r.Pages, r.Sources, r.Mediums, r.Campaigns, r.Locales, r.ContentVersions} {
 		for s := range m {
 			n += int64(mapEntry + len(s.Type) + len(s.Value))
 		}
@@ -208,11 +209,11 @@ func (k monthKey) String() string {
 // readPart reads a closed period's rollups from the store and merges them
 // into one part.
 func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Time) (statsPart, error) {
-	rollups, err := s.cfg.Store.Rollups(ctx, RollupQuery{Partner: q.partner, Widget: q.widget, From: first, To: last})
+	rollups, err := s.cfg.Store.Rollups(ctx, store.RollupQuery{Partner: q.partner, Widget: q.widget, From: first, To: last})
 	if err != nil {
 		return statsPart{}, err
 	}
-	merged := NewRollup(RollupKey{Day: first, Partner: q.partner, Widget: q.widget})
+	merged := store.NewRollup(store.RollupKey{Day: first, Partner: q.partner, Widget: q.widget})
 	p := statsPart{rollup: merged, days: map[string]Figures{}}
 	for i := range rollups {
 		r := &rollups[i]
@@ -239,7 +240,7 @@ func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Ti
 // 10 million events on two cores). Per-partner reads are quick cold.
 func (s *Server) WarmStats(ctx context.Context) {
 	began := time.Now()
-	to := Day(s.now())
+	to := store.Day(s.now())
 	q := statsQuery{from: to.AddDate(0, 0, -(maxStatsDays - 1)), to: to}
 	if _, err := s.statsParts(ctx, q); err != nil {
 		if ctx.Err() == nil {

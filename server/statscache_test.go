@@ -2,13 +2,14 @@ package server
 
 import (
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"testing"
 	"time"
 )
 
 // part is a closed day's part whose FAQ map holds n ids.
 func part(n int) statsPart {
-	r := NewRollup(RollupKey{Day: Day(time.Now())})
+	r := store.NewRollup(store.RollupKey{Day: store.Day(time.Now())})
 	r.FAQs = map[string]int64{}
 	for i := range n {
 		r.FAQs[fmt.Sprintf("faq-%d", i)] = 1

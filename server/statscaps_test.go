@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 )
 
@@ -22,8 +23,8 @@ const distinctKeys = 400
 // junkBatches are batches of made-up ids written straight into the store,
 // as a server that did not check ids might have: each carries a value of
 // its own of every kind the stats list.
-func junkBatches(received time.Time) []server.Batch {
-	var out []server.Batch
+func junkBatches(received time.Time) []store.Batch {
+	var out []store.Batch
 	for i := range distinctKeys {
 		id := fmt.Sprintf("made-up-%d", i)
 		b := visit("acme", received, "",
@@ -50,7 +51,7 @@ func junkBatches(received time.Time) []server.Batch {
 func TestStatsStayCappedWhateverTheStoreHolds(t *testing.T) {
 	e := newStatsEnv(t)
 	received := time.Now().Add(-time.Hour)
-	if server.Day(received) != server.Day(time.Now()) {
+	if store.Day(received) != store.Day(time.Now()) {
 		received = time.Now()
 	}
 	real := make([]event.Event, 0, 20)

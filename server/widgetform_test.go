@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
@@ -54,9 +54,9 @@ func (e *ingestEnv) do(t *testing.T, req *http.Request) (int, string) {
 	return res.StatusCode, b.String()
 }
 
-func (e *ingestEnv) storedEvents(t *testing.T) []server.Event {
+func (e *ingestEnv) storedEvents(t *testing.T) []store.Event {
 	t.Helper()
-	evs, err := e.store.Events(t.Context(), server.EventQuery{Partner: "acme"})
+	evs, err := e.store.Events(t.Context(), store.EventQuery{Partner: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
