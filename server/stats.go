@@ -169,7 +169,10 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	answers := map[store.Answer]int64{}
 	ctas := map[store.CTA]int64{}
 	faqs, shared, undecided := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	pages, sources, mediums, campaigns, locales, versions := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	splits := map[store.Dimension]map[string]int64{}
+	for _, d := range store.Dimensions {
+		splits[d] = map[string]int64{}
+	}
 	for _, part := range parts {
 		for day, f := range part.days {
 			if ds := days[day]; ds != nil {
@@ -192,13 +195,10 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 		merge(faqs, r.FAQs)
 		merge(shared, r.Shared)
 		merge(undecided, r.Undecided)
-		for _, m := range []struct {
-			dst map[string]int64
-			src map[store.Split]int64
-		}{{pages, r.Pages}, {sources, r.Sources}, {mediums, r.Mediums}, {campaigns, r.Campaigns}, {locales, r.Locales}, {versions, r.ContentVersions}} {
-			for sp, n := range m.src {
+		for d, m := range r.Splits {
+			for sp, n := range m {
 				if sp.Type == event.WidgetViewed {
-					m.dst[sp.Value] += n
+					splits[d][sp.Value] += n
 				}
 			}
 		}
@@ -213,12 +213,12 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	s.FAQs = rank(faqs, maxFAQs)
 	s.Worksheet = WorksheetStats{Completions: s.Totals.WorksheetCompletions,
 		Shared: rank(shared, maxResponsibilities), Undecided: rank(undecided, maxResponsibilities)}
-	s.TopPages = rank(pages, topN)
-	s.UTMSources = rank(sources, topN)
-	s.UTMMediums = rank(mediums, topN)
-	s.UTMCampaigns = rank(campaigns, topN)
-	s.Locales = rank(locales, topN)
-	s.ContentVersions = rank(versions, topN)
+	s.TopPages = rank(splits[store.DimPage], topN)
+	s.UTMSources = rank(splits[store.DimSource], topN)
+	s.UTMMediums = rank(splits[store.DimMedium], topN)
+	s.UTMCampaigns = rank(splits[store.DimCampaign], topN)
+	s.Locales = rank(splits[store.DimLocale], topN)
+	s.ContentVersions = rank(splits[store.DimContentVersion], topN)
 	return s
 }
 

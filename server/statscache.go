@@ -193,7 +193,7 @@ func (p statsPart) size() int64 {
 	for c := range r.CTAs {
 		n += int64(mapEntry + len(c.CTA) + len(c.Outcome))
 	}
-	for _, m := range []map[store.Split]int64{r.Pages, r.Sources, r.Mediums, r.Campaigns, r.Locales, r.ContentVersions} {
+	for _, m := range r.Splits {
 		for s := range m {
 			n += int64(mapEntry + len(s.Type) + len(s.Value))
 		}
@@ -217,14 +217,7 @@ func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Ti
 	p := statsPart{rollup: merged, days: map[string]Figures{}}
 	for i := range rollups {
 		r := &rollups[i]
-		for _, cnt := range r.Counts() {
-			if err := merged.AddCount(cnt); err != nil {
-				return statsPart{}, err
-			}
-		}
-		if r.Newest.After(merged.Newest) {
-			merged.Newest = r.Newest
-		}
+		merged.Merge(r)
 		day := r.Day.Format(time.DateOnly)
 		var ds DayStats
 		ds.Figures = p.days[day]

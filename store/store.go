@@ -214,14 +214,59 @@ type Rollup struct {
 	Undecided       map[string]int64        // worksheet_completed: undecided, by responsibility
 
 	// Where the audience came from: views, completions and CTA clicks
-	// (SplitTypes) by host page (origin + path), UTM source, medium and
-	// campaign, locale and content version.
-	Pages           map[Split]int64
-	Sources         map[Split]int64
-	Mediums         map[Split]int64
-	Campaigns       map[Split]int64
-	Locales         map[Split]int64
-	ContentVersions map[Split]int64
+	// (SplitTypes) by dimension (Dimensions): host page (origin + path),
+	// UTM source, medium and campaign, locale and content version. A
+	// dimension with no count has no map.
+	Splits map[Dimension]map[Split]int64
+}
+
+// Dimension is one way of splitting the audience: where it came from. Its
+// value names the dimension in the counts' flat form (Count.Metric).
+type Dimension string
+
+// The dimensions, in the order stats lists them.
+const (
+	DimPage           Dimension = "page"            // the host page: origin + path
+	DimSource         Dimension = "source"          // utm_source
+	DimMedium         Dimension = "medium"          // utm_medium
+	DimCampaign       Dimension = "campaign"        // utm_campaign
+	DimLocale         Dimension = "locale"          // the widget's locale
+	DimContentVersion Dimension = "content_version" // the content's version
+)
+
+// Dimensions lists every Dimension.
+var Dimensions = []Dimension{DimPage, DimSource, DimMedium, DimCampaign, DimLocale, DimContentVersion}
+
+// dimensionValue returns e's value in dimension d, "" when it has none.
+func dimensionValue(e *Event, d Dimension) string {
+	switch d {
+	case DimPage:
+		if e.Page.Origin == "" {
+			return ""
+		}
+		return e.Page.Origin + e.Page.Path
+	case DimSource:
+		return e.UTM.Source
+	case DimMedium:
+		return e.UTM.Medium
+	case DimCampaign:
+		return e.UTM.Campaign
+	case DimLocale:
+		return e.Locale
+	case DimContentVersion:
+		return e.ContentVersion
+	}
+	return ""
+}
+
+// AddSplit adds n to the count of s in dimension d.
+func (r *Rollup) AddSplit(d Dimension, s Split, n int64) {
+	if r.Splits == nil {
+		r.Splits = map[Dimension]map[Split]int64{}
+	}
+	m := r.Splits[d]
+	add(&m, s, n)
+	r.Splits[d] = m
 }
 
 // Answer is one option chosen for one question; Index is the question's
@@ -323,18 +368,9 @@ func (r *Rollup) Add(e *Event) {
 		if e.Type != t {
 			continue
 		}
-		if e.Page.Origin != "" {
-			inc(&r.Pages, Split{t, e.Page.Origin + e.Page.Path})
-		}
-		for _, s := range []struct {
-			m *map[Split]int64
-			v string
-		}{
-			{&r.Sources, e.UTM.Source}, {&r.Mediums, e.UTM.Medium}, {&r.Campaigns, e.UTM.Campaign},
-			{&r.Locales, e.Locale}, {&r.ContentVersions, e.ContentVersion},
-		} {
-			if s.v != "" {
-				inc(s.m, Split{t, s.v})
+		for _, d := range Dimensions {
+			if v := dimensionValue(e, d); v != "" {
+				r.AddSplit(d, Split{t, v}, 1)
 			}
 		}
 	}
@@ -354,6 +390,36 @@ func deref(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// Merge adds o's figures to r's, whatever their keys, and keeps the newer
+// Newest: how stats sum the rollups of a period.
+func (r *Rollup) Merge(o *Rollup) {
+	if o.Newest.After(r.Newest) {
+		r.Newest = o.Newest
+	}
+	r.TestEvents += o.TestEvents
+	r.BotEvents += o.BotEvents
+	r.Visitors += o.Visitors
+	mergeCounts(&r.Events, o.Events)
+	mergeCounts(&r.Answers, o.Answers)
+	mergeCounts(&r.Completions, o.Completions)
+	mergeCounts(&r.Recommendations, o.Recommendations)
+	mergeCounts(&r.FAQs, o.FAQs)
+	mergeCounts(&r.CTAs, o.CTAs)
+	mergeCounts(&r.Shared, o.Shared)
+	mergeCounts(&r.Undecided, o.Undecided)
+	for d, m := range o.Splits {
+		for s, n := range m {
+			r.AddSplit(d, s, n)
+		}
+	}
+}
+
+func mergeCounts[K comparable](dst *map[K]int64, src map[K]int64) {
+	for k, n := range src {
+		add(dst, k, n)
+	}
 }
 
 // Count is one figure of a rollup in the flat form engines store: a
@@ -403,19 +469,17 @@ func (r *Rollup) Counts() []Count {
 	for id, n := range r.Undecided {
 		put("undecided", id, n)
 	}
-	for metric, m := range r.splits() {
-		for s, n := range *m {
-			put(metric, string(s.Type)+" "+s.Value, n)
+	for d, m := range r.Splits {
+		for s, n := range m {
+			put(string(d), string(s.Type)+" "+s.Value, n)
 		}
 	}
 	return out
 }
 
-func (r *Rollup) splits() map[string]*map[Split]int64 {
-	return map[string]*map[Split]int64{
-		"page": &r.Pages, "source": &r.Sources, "medium": &r.Mediums, "campaign": &r.Campaigns,
-		"locale": &r.Locales, "content_version": &r.ContentVersions,
-	}
+// isDimension reports whether metric names a Dimension.
+func isDimension(metric string) bool {
+	return slices.Contains(Dimensions, Dimension(metric))
 }
 
 // AddCount adds a figure in flat form, as Counts made it, to r.
@@ -463,12 +527,11 @@ func (r *Rollup) AddCount(c Count) error {
 	case "undecided":
 		add(&r.Undecided, c.Key, c.N)
 	default:
-		m := r.splits()[c.Metric]
 		p := parts(2)
-		if m == nil || len(p) != 2 {
+		if !isDimension(c.Metric) || len(p) != 2 {
 			return bad()
 		}
-		add(m, Split{event.Type(p[0]), p[1]}, c.N)
+		r.AddSplit(Dimension(c.Metric), Split{event.Type(p[0]), p[1]}, c.N)
 	}
 	return nil
 }

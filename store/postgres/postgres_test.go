@@ -288,16 +288,16 @@ func TestUpgradeCountsEventsLeftOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viewed := func(n int64) (map[event.Type]int64, map[store.Split]int64) {
-		return map[event.Type]int64{event.WidgetViewed: n}, map[store.Split]int64{{Type: event.WidgetViewed, Value: "https://www.acme.example"}: n}
+	viewed := func(n int64) (map[event.Type]int64, map[store.Dimension]map[store.Split]int64) {
+		return map[event.Type]int64{event.WidgetViewed: n}, map[store.Dimension]map[store.Split]int64{store.DimPage: {{Type: event.WidgetViewed, Value: "https://www.acme.example"}: n}}
 	}
 	want := []store.Rollup{
 		{Day: store.Day(day1), Partner: "acme", Widget: "w", Newest: day1, TestEvents: 2 + 1, BotEvents: 3},
 		{Day: store.Day(day1), Partner: "globex", Widget: "w", BotEvents: 4},
 		{Day: store.Day(day2), Partner: "acme", Widget: "w", Newest: day2, BotEvents: 6},
 	}
-	want[0].Events, want[0].Pages = viewed(1)
-	want[2].Events, want[2].Pages = viewed(2)
+	want[0].Events, want[0].Splits = viewed(1)
+	want[2].Events, want[2].Splits = viewed(2)
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("rollups after the upgrade (-want +got):\n%s", diff)
 	}

@@ -46,38 +46,21 @@ import (
 // for a lock of its current kind, held by a writer at the same stage or a
 // later one, so writers can queue but never deadlock.
 func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Receipt, error) {
-	receipts := make([]store.Receipt, len(batches))
+	p := store.PlanWrite(batches)
+	if len(p.Rows) == 0 {
+		return p.Receipts, nil
+	}
 	type stored struct{ partner, id string }
-	inCall := map[stored]bool{} // dedup inside the call, before SQL
-	fresh := make([][]*store.Event, len(batches))
-	var rows []*store.Event
-	var visitors []visitorDay
-	for i := range batches {
-		b := &batches[i]
-		recs := b.Records()
-		for j := range recs {
-			e := &recs[j]
-			k := stored{e.Partner, e.ID}
-			if inCall[k] {
-				receipts[i].Duplicates++
-				continue
-			}
-			inCall[k] = true
-			fresh[i] = append(fresh[i], e)
-			rows = append(rows, e)
-		}
-		if len(fresh[i]) > 0 && b.Visitor != nil && !b.Test && !b.Bot {
-			visitors = append(visitors, visitorDay{b.Partner, b.Widget, store.Day(b.ReceivedAt), string(b.Visitor)})
-		}
+	rows := make([]*store.Event, len(p.Rows))
+	for i, r := range p.Rows {
+		e := p.Record(r)
+		rows[i] = &e
 	}
-	if len(rows) == 0 {
-		return receipts, nil
-	}
-	slices.SortFunc(rows, func(a, b *store.Event) int {
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, func(a, b *store.Event) int {
 		return cmp.Or(strings.Compare(a.Partner, b.Partner), strings.Compare(a.ID, b.ID))
 	})
-	slices.SortFunc(visitors, visitorDay.compare)
-	visitors = slices.Compact(visitors)
+	visitors := p.Visitors // sorted, once each
 
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -92,9 +75,9 @@ func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Recei
 		q.Queue(lockVisitors, visitorLocks(visitors)...)
 		q.Queue(visitorsSeen, visitorColumns(visitors)...)
 	}
-	q.Queue(insertEvents, eventColumns(rows)...)
+	q.Queue(insertEvents, eventColumns(sorted)...)
 	res := tx.SendBatch(ctx, &q)
-	seenBefore := map[visitorDay]bool{}
+	seenBefore := map[store.VisitorDay]bool{}
 	if len(visitors) > 0 {
 		if _, err := res.Exec(); err != nil {
 			res.Close()
@@ -132,60 +115,24 @@ func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Recei
 		return nil, fmt.Errorf("storing %d events: %w", len(rows), err)
 	}
 
-	// Count what was stored, batch by batch in the order given, as the
-	// SQLite engine does: a visitor counts once a day, with the first batch
-	// that stores a counted event of theirs.
 	rollups := map[store.RollupKey]*store.Rollup{}
-	counted := map[visitorDay]bool{}
-	for i := range batches {
-		b := &batches[i]
-		n := 0
-		for _, e := range fresh[i] {
-			if !inserted[stored{e.Partner, e.ID}] {
-				receipts[i].Duplicates++
-				continue
-			}
-			receipts[i].Accepted++
-			e.AddTo(rollups) // left out or not: rollups count both
-			if e.Counted() {
-				n++
-			}
-		}
-		if n > 0 && b.Visitor != nil {
-			v := visitorDay{b.Partner, b.Widget, store.Day(b.ReceivedAt), string(b.Visitor)}
-			if !seenBefore[v] && !counted[v] {
-				counted[v] = true
-				rollups[store.RollupKey{Day: v.day, Partner: v.partner, Widget: v.widget}].Visitors++
-			}
-		}
-	}
+	p.Count(rollups,
+		func(i int) bool { return inserted[stored{rows[i].Partner, rows[i].ID}] },
+		func(v store.VisitorDay) bool { return seenBefore[v] })
 	if err := addRollups(ctx, tx, rollups); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("committing %d batches: %w", len(batches), err)
 	}
-	return receipts, nil
+	return p.Receipts, nil
 }
 
-// visitorDay is one visitor of one partner's widget on one UTC day: what
-// a daily unique visitor is counted by.
-type visitorDay struct {
-	partner, widget string
-	day             time.Time
-	visitor         string
-}
-
-func (a visitorDay) compare(b visitorDay) int {
-	return cmp.Or(strings.Compare(a.partner, b.partner), strings.Compare(a.widget, b.widget),
-		a.day.Compare(b.day), strings.Compare(a.visitor, b.visitor))
-}
-
-// lock returns v's advisory lock key: a hash of v in two halves, since the
+// visitorLock returns v's advisory lock key: a hash of v in two halves, since the
 // two-integer form of advisory locks never meets the migration lock.
-func (v visitorDay) lock() [2]int32 {
+func visitorLock(v store.VisitorDay) [2]int32 {
 	h := fnv.New64a()
-	for _, s := range []string{v.partner, v.widget, v.day.Format(time.DateOnly), v.visitor} {
+	for _, s := range []string{v.Partner, v.Widget, v.Day.Format(time.DateOnly), v.Visitor} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -197,10 +144,10 @@ const lockVisitors = `SELECT count(pg_advisory_xact_lock(k1, k2)) FROM unnest($1
 
 // visitorLocks returns the lock keys of visitors, sorted, once each: the
 // order every writer takes them in.
-func visitorLocks(visitors []visitorDay) []any {
+func visitorLocks(visitors []store.VisitorDay) []any {
 	keys := make([][2]int32, len(visitors))
 	for i, v := range visitors {
-		keys[i] = v.lock()
+		keys[i] = visitorLock(v)
 	}
 	slices.SortFunc(keys, func(a, b [2]int32) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	keys = slices.Compact(keys)
@@ -221,11 +168,11 @@ const visitorsSeen = `SELECT v.i FROM unnest($1::text[], $2::text[], $3::date[],
 		AND e.day = v.day AND e.visitor = v.visitor AND e.visitor IS NOT NULL AND NOT e.test AND NOT e.bot
 		LIMIT 1) AS seen`
 
-func visitorColumns(visitors []visitorDay) []any {
+func visitorColumns(visitors []store.VisitorDay) []any {
 	n := len(visitors)
 	partners, widgets, days, hashes := make([]string, n), make([]string, n), make([]time.Time, n), make([][]byte, n)
 	for i, v := range visitors {
-		partners[i], widgets[i], days[i], hashes[i] = v.partner, v.widget, v.day, []byte(v.visitor)
+		partners[i], widgets[i], days[i], hashes[i] = v.Partner, v.Widget, v.Day, []byte(v.Visitor)
 	}
 	return []any{partners, widgets, days, hashes}
 }

@@ -55,13 +55,16 @@ func (p *pendingRollups) reset(seq int64) {
 	p.visitors = map[visitorKey]bool{}
 }
 
-// add counts e, a newly stored event, counted or left out.
-func (p *pendingRollups) add(e *store.Event, now time.Time) {
+// added notes that n newly stored events, counted or left out, were
+// added to the figures (WritePlan.Count adds them).
+func (p *pendingRollups) added(n int, now time.Time) {
+	if n == 0 {
+		return
+	}
 	if p.events == 0 {
 		p.since = now
 	}
-	p.events++
-	e.AddTo(p.rollups)
+	p.events += n
 }
 
 // stored checks that a statement's new rows took the seqs first to last

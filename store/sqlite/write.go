@@ -27,39 +27,23 @@ import (
 // id the store could not keep as its 16 bytes fails the whole call, before
 // anything is written (see appendIDBytes).
 func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Receipt, error) {
-	receipts := make([]store.Receipt, len(batches))
-	inCall := map[eventKey]bool{}
-	var rows []eventRow
-	var kept []int                    // the batches with events to store, in order
-	visitors := map[visitorKey]bool{} // → seen before this call
-	n := 0
-	for i := range batches {
-		n += len(batches[i].Events)
+	p := store.PlanWrite(batches)
+	rows := make([]eventRow, len(p.Rows))
+	var kept []int                            // the batches with events to store, in order
+	ids := make([]byte, 0, len(p.Rows)*idLen) // the events' ids as stored, in one allocation
+	for i, r := range p.Rows {
+		var err error
+		if ids, err = appendIDBytes(ids, p.Event(r).ID); err != nil {
+			return nil, fmt.Errorf("batch %d, event %d: %w", r.Batch, r.Index, err)
+		}
+		rows[i] = eventRow{batch: r.Batch, index: r.Index, partner: p.Partner(r), event: p.Event(r), id: ids[len(ids)-idLen:]}
+		if len(kept) == 0 || kept[len(kept)-1] != r.Batch {
+			kept = append(kept, r.Batch)
+		}
 	}
-	ids := make([]byte, 0, n*idLen) // the events' ids as stored, in one allocation
-	for i := range batches {
-		b := &batches[i]
-		before := len(rows)
-		for j := range b.Events {
-			e := &b.Events[j]
-			k := eventKey{b.Partner, e.ID}
-			if inCall[k] { // a repeat inside the call: never reaches SQL
-				receipts[i].Duplicates++
-				continue
-			}
-			inCall[k] = true
-			var err error
-			if ids, err = appendIDBytes(ids, e.ID); err != nil {
-				return nil, fmt.Errorf("batch %d, event %d: %w", i, j, err)
-			}
-			rows = append(rows, eventRow{batch: i, index: j, partner: b.Partner, event: e, id: ids[len(ids)-idLen:]})
-		}
-		if len(rows) > before {
-			kept = append(kept, i)
-		}
-		if k, ok := newVisitorKey(b); ok {
-			visitors[k] = false
-		}
+	visitors := make(map[visitorKey]bool, len(p.Visitors)) // → seen before this call
+	for _, v := range p.Visitors {
+		visitors[newVisitorKey(v)] = false
 	}
 
 	if err := s.acquire(ctx); err != nil { // one writer
@@ -93,30 +77,21 @@ func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Recei
 	}
 
 	now := time.Now()
-	counted := make([]bool, len(batches)) // the batch stored a counted event
-	for _, r := range rows {
-		if skipped[eventKey{r.partner, r.event.ID}] {
-			receipts[r.batch].Duplicates++
-			continue
-		}
-		receipts[r.batch].Accepted++
-		e := batches[r.batch].Record(r.index)
-		s.pend.add(&e, now) // left out or not: rollups count both
-		if e.Counted() {
-			counted[r.batch] = true
-		}
+	fresh := p.Count(s.pend.rollups,
+		func(i int) bool { return !skipped[eventKey{rows[i].partner, rows[i].event.ID}] },
+		func(v store.VisitorDay) bool { return visitors[newVisitorKey(v)] })
+	accepted := 0
+	for _, r := range p.Receipts {
+		accepted += r.Accepted
 	}
-	if err := s.deleteUnusedBatches(ctx, kept, batchIDs, receipts); err != nil {
+	s.pend.added(accepted, now)
+	if err := s.deleteUnusedBatches(ctx, kept, batchIDs, p.Receipts); err != nil {
 		return nil, fmt.Errorf("deleting batches of duplicates only: %w", err)
 	}
-	for i := range batches {
-		k, ok := newVisitorKey(&batches[i])
-		if !ok || !counted[i] || visitors[k] {
-			continue
-		}
-		visitors[k] = true // counted once, by its first batch in the call
+	for _, v := range fresh {
+		k := newVisitorKey(v)
+		visitors[k] = true
 		s.pend.visitors[k] = true
-		s.pend.rollups[store.RollupKey{Day: store.Day(batches[i].ReceivedAt), Partner: k.partner, Widget: k.widget}].Visitors++
 	}
 	flushed, upTo := s.pend.due(now), int64(0)
 	if flushed {
@@ -132,7 +107,7 @@ func (s *Store) Write(ctx context.Context, batches []store.Batch) ([]store.Recei
 		s.pend.reset(upTo)
 	}
 	s.rememberVisitors(visitors)
-	return receipts, nil
+	return p.Receipts, nil
 }
 
 // eventKey is an event as deduplication knows it.
@@ -311,12 +286,9 @@ type visitorKey struct {
 	partner, widget, day, visitor string
 }
 
-// newVisitorKey returns the visitor a batch may count, if any.
-func newVisitorKey(b *store.Batch) (visitorKey, bool) {
-	if b.Visitor == nil || b.Test || b.Bot {
-		return visitorKey{}, false
-	}
-	return visitorKey{b.Partner, b.Widget, store.Day(b.ReceivedAt).Format(time.DateOnly), string(b.Visitor)}, true
+// newVisitorKey returns v's key: its day as SQLite keeps it.
+func newVisitorKey(v store.VisitorDay) visitorKey {
+	return visitorKey{v.Partner, v.Widget, v.Day.Format(time.DateOnly), v.Visitor}
 }
 
 // knownVisitors sets visitors[k] for each visitor with a counted event

@@ -279,11 +279,13 @@ func testWriteAndRead(t *testing.T, open Open) {
 		FAQs:            map[string]int64{"cost": 1},
 		CTAs:            map[store.CTA]int64{{CTA: "book-call", Outcome: event.CoManaged}: 1},
 		Shared:          map[string]int64{"patching": 1, "backup": 1},
-		Pages: map[store.Split]int64{{Type: viewed, Value: "https://www.acme.example/"}: 1,
-			{Type: completed, Value: "https://www.acme.example/"}: 1, {Type: clicked, Value: "https://www.acme.example/"}: 1},
-		Sources:         map[store.Split]int64{{Type: viewed, Value: "google ads"}: 1, {Type: completed, Value: "google ads"}: 1, {Type: clicked, Value: "google ads"}: 1},
-		Locales:         map[store.Split]int64{{Type: viewed, Value: "de"}: 1, {Type: completed, Value: "de"}: 1, {Type: clicked, Value: "de"}: 1},
-		ContentVersions: map[store.Split]int64{{Type: viewed, Value: "v2"}: 1, {Type: completed, Value: "v2"}: 1, {Type: clicked, Value: "v2"}: 1},
+		Splits: map[store.Dimension]map[store.Split]int64{
+			store.DimPage: {{Type: viewed, Value: "https://www.acme.example/"}: 1,
+				{Type: completed, Value: "https://www.acme.example/"}: 1, {Type: clicked, Value: "https://www.acme.example/"}: 1},
+			store.DimSource:         {{Type: viewed, Value: "google ads"}: 1, {Type: completed, Value: "google ads"}: 1, {Type: clicked, Value: "google ads"}: 1},
+			store.DimLocale:         {{Type: viewed, Value: "de"}: 1, {Type: completed, Value: "de"}: 1, {Type: clicked, Value: "de"}: 1},
+			store.DimContentVersion: {{Type: viewed, Value: "v2"}: 1, {Type: completed, Value: "v2"}: 1, {Type: clicked, Value: "v2"}: 1},
+		},
 	}}
 	if diff := gocmp.Diff(want, got, options); diff != "" {
 		t.Errorf("rollup (-want +got):\n%s", diff)
