@@ -13,8 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestDashboardShowsWhatABrowserJustDid visits the demo partner page as a

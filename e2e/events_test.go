@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/event"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // storedEvents reads the product's SQLite file while the server runs (WAL

@@ -14,10 +14,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestMadeUpIDsAreRefusedAndTheDashboardStaysCapped runs the built server

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
-	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/stats"
 	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/store/pgtest"
 	"github.com/ehforge/forgefit/store/postgres"
@@ -245,7 +245,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	if bodies[0] != bodies[1] {
 		t.Errorf("the two servers' stats differ:\n%s\n%s", bodies[0], bodies[1])
 	}
-	var st server.Stats
+	var st stats.Stats
 	if err := json.Unmarshal([]byte(bodies[0]), &st); err != nil {
 		t.Fatal(err)
 	}

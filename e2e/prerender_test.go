@@ -23,9 +23,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // Issue 14, "Works before the wasm": the prerendered widget page is a

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ehforge/forgefit/store"
 	"sync"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // Group commit. Every ingest request hands its batch to one committer

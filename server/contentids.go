@@ -117,13 +117,13 @@ func recentIDSet(rollups []store.Rollup) idSet {
 		for _, n := range r.Events {
 			t.events += n
 		}
-		merge(t.answers, r.Answers)
-		merge(t.faqs, r.FAQs)
+		addCounts(t.answers, r.Answers)
+		addCounts(t.faqs, r.FAQs)
 		for c, n := range r.CTAs {
 			t.ctas[c.CTA] += n
 		}
-		merge(t.shared, r.Shared)
-		merge(t.shared, r.Undecided)
+		addCounts(t.shared, r.Shared)
+		addCounts(t.shared, r.Undecided)
 	}
 	widgets := make(map[string]int64, len(byWidget))
 	for w, t := range byWidget {
@@ -276,4 +276,11 @@ func deref(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// addCounts adds src's counts to dst's.
+func addCounts[K comparable](dst, src map[K]int64) {
+	for k, n := range src {
+		dst[k] += n
+	}
 }

@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // browser is an HTTP client that keeps cookies and sends the Origin a

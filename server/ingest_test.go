@@ -19,12 +19,13 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 const (

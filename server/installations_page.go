@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"github.com/ehforge/forgefit/store"
 	"html/template"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 //go:embed installations.html

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/ehforge/forgefit/store"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // InstallationsReport is what GET /api/v1/installations answers and the

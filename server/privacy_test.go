@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/ehforge/forgefit/store"
 	"net/http/httptest"
 	"net/netip"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 func TestVisitorHash(t *testing.T) {

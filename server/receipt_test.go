@@ -2,8 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"github.com/ehforge/forgefit/store"
 	"testing"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestAppendReceipt checks the hand-written 202 body against what

@@ -2,8 +2,9 @@ package server
 
 import (
 	"context"
-	"github.com/ehforge/forgefit/store"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // retentionBatch is how many raw events one delete removes: small, so the

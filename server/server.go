@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ehforge/forgefit/public"
+	"github.com/ehforge/forgefit/stats"
 	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
@@ -76,7 +77,7 @@ type Server struct {
 	partnerLimits *limiters
 	authFailures  *limiters // failed authentications by client (see auth.go)
 	sessions      *sessions
-	months        *monthCache
+	figures       *stats.Reader
 	contentIDs    *contentIDs
 	dashboard     *dashboard
 	installs      *installCounter
@@ -119,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		key = newSecret() // sessions then last as long as this process
 	}
 	s.sessions = newSessions(key)
-	s.months = newMonthCache(monthCacheEntries, monthCacheBytes)
+	s.figures = stats.NewReader(cfg.Store, func() time.Time { return s.now() })
 	s.contentIDs = newContentIDs(cfg.Content, cfg.Store.Rollups, cfg.Log, s.now())
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err

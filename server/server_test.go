@@ -16,9 +16,10 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // newTestServer builds a Server whose widget pages are answered by a

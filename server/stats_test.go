@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
 )
 
 const (
@@ -113,56 +115,56 @@ func TestStatsFromKnownEvents(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
-	var got server.Stats
+	var got stats.Stats
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	day1Figures := server.Figures{
+	day1Figures := stats.Figures{
 		Loads: 2, Views: 2, ViewRate: 1, Visitors: 2, QuizStarts: 2, Answers: 3, Completions: 1, CompletionRate: 0.5,
 		CTAClicks: 1, ClickThrough: 0.5, FAQOpens: 1, WorksheetCompletions: 1, CoManaged: 1,
 		TestEvents: 1, BotEvents: 1, // left out of every figure above
 	}
-	day2Figures := server.Figures{Loads: 1}
+	day2Figures := stats.Figures{Loads: 1}
 	totals := day1Figures
 	totals.Loads, totals.ViewRate = 3, 0.6667
-	want := server.Stats{
+	want := stats.Stats{
 		From: "2026-11-20", To: "2026-11-21", TimeZone: "UTC", Partner: "acme",
 		Totals: totals,
-		Days:   []server.DayStats{{Day: "2026-11-20", Figures: day1Figures}, {Day: "2026-11-21", Figures: day2Figures}},
-		Questions: []server.QuestionStats{
-			{Question: "internal-it", Index: 0, Answers: 2, DropOff: 0, Options: []server.Ranked{{Value: "capable-team", Count: 1}, {Value: "none", Count: 1}}},
-			{Question: "control", Index: 1, Answers: 1, DropOff: 0.5, Options: []server.Ranked{{Value: "keep", Count: 1}}},
+		Days:   []stats.DayStats{{Day: "2026-11-20", Figures: day1Figures}, {Day: "2026-11-21", Figures: day2Figures}},
+		Questions: []stats.QuestionStats{
+			{Question: "internal-it", Index: 0, Answers: 2, DropOff: 0, Options: []stats.Ranked{{Value: "capable-team", Count: 1}, {Value: "none", Count: 1}}},
+			{Question: "control", Index: 1, Answers: 1, DropOff: 0.5, Options: []stats.Ranked{{Value: "keep", Count: 1}}},
 		},
 		Outcomes:        map[string]int64{"co-managed": 1},
 		Recommendations: map[string]int64{},
-		CTAs:            []server.CTAStats{{CTA: "contact", Outcome: "co-managed", Clicks: 1}},
-		FAQs:            []server.Ranked{{Value: "m365", Count: 1}},
-		Worksheet: server.WorksheetStats{Completions: 1, Shared: []server.Ranked{{Value: "patching", Count: 1}},
-			Undecided: []server.Ranked{{Value: "backup-validation", Count: 1}, {Value: "patching-x", Count: 1}}},
-		TopPages:        []server.Ranked{{Value: partnerPage + "/it", Count: 2}},
-		UTMSources:      []server.Ranked{{Value: "news", Count: 2}},
-		UTMMediums:      []server.Ranked{},
-		UTMCampaigns:    []server.Ranked{},
-		Locales:         []server.Ranked{{Value: "en", Count: 2}},
-		ContentVersions: []server.Ranked{{Value: "v1", Count: 2}},
+		CTAs:            []stats.CTAStats{{CTA: "contact", Outcome: "co-managed", Clicks: 1}},
+		FAQs:            []stats.Ranked{{Value: "m365", Count: 1}},
+		Worksheet: stats.WorksheetStats{Completions: 1, Shared: []stats.Ranked{{Value: "patching", Count: 1}},
+			Undecided: []stats.Ranked{{Value: "backup-validation", Count: 1}, {Value: "patching-x", Count: 1}}},
+		TopPages:        []stats.Ranked{{Value: partnerPage + "/it", Count: 2}},
+		UTMSources:      []stats.Ranked{{Value: "news", Count: 2}},
+		UTMMediums:      []stats.Ranked{},
+		UTMCampaigns:    []stats.Ranked{},
+		Locales:         []stats.Ranked{{Value: "en", Count: 2}},
+		ContentVersions: []stats.Ranked{{Value: "v1", Count: 2}},
 	}
 	if got.FreshAsOf == nil || !got.FreshAsOf.Equal(nextDay) {
 		t.Errorf("fresh_as_of %v, want %v", got.FreshAsOf, nextDay)
 	}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(server.Stats{}, "FreshAsOf"), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(stats.Stats{}, "FreshAsOf"), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 
 	// An empty range: every day listed, all zero, nothing fresh.
 	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-01&to=2026-10-03", "admin-secret")
-	var empty server.Stats
+	var empty stats.Stats
 	json.Unmarshal(body, &empty)
-	if len(empty.Days) != 3 || empty.Totals != (server.Figures{}) || empty.FreshAsOf != nil {
+	if len(empty.Days) != 3 || empty.Totals != (stats.Figures{}) || empty.FreshAsOf != nil {
 		t.Errorf("empty range: %d days, totals %+v, fresh %v", len(empty.Days), empty.Totals, empty.FreshAsOf)
 	}
 	// All partners (admin): the other partner's view counts too.
 	_, body = e.getStats(t, "/api/v1/stats?from=2026-11-20&to=2026-11-20", "admin-secret")
-	var all server.Stats
+	var all stats.Stats
 	json.Unmarshal(body, &all)
 	if all.Totals.Views != 3 {
 		t.Errorf("all partners, one day: %d views, want 3", all.Totals.Views)
@@ -192,17 +194,17 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 		flagged(visit("other", day1, "", viewed, viewed), true, false),
 	)
 	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-30&to=2026-11-01", "admin-secret")
-	var got server.Stats
+	var got stats.Stats
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	day1Figures := server.Figures{Loads: 1, Views: 1, ViewRate: 1, Visitors: 1, TestEvents: 3, BotEvents: 3}
+	day1Figures := stats.Figures{Loads: 1, Views: 1, ViewRate: 1, Visitors: 1, TestEvents: 3, BotEvents: 3}
 	totals := day1Figures
 	totals.TestEvents, totals.BotEvents = 3+1, 3+5
-	wantDays := []server.DayStats{
+	wantDays := []stats.DayStats{
 		{Day: "2026-10-30", Figures: day1Figures},
-		{Day: "2026-10-31", Figures: server.Figures{BotEvents: 5}},
-		{Day: "2026-11-01", Figures: server.Figures{TestEvents: 1}},
+		{Day: "2026-10-31", Figures: stats.Figures{BotEvents: 5}},
+		{Day: "2026-11-01", Figures: stats.Figures{TestEvents: 1}},
 	}
 	if diff := cmp.Diff(wantDays, got.Days); diff != "" {
 		t.Errorf("days (-want +got):\n%s", diff)
@@ -218,9 +220,9 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 	}
 	// Days with only events left out: nothing counted, nothing fresh.
 	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-31&to=2026-11-01", "admin-secret")
-	var leftOut server.Stats
+	var leftOut stats.Stats
 	json.Unmarshal(body, &leftOut)
-	if want := (server.Figures{TestEvents: 1, BotEvents: 5}); leftOut.Totals != want || leftOut.FreshAsOf != nil {
+	if want := (stats.Figures{TestEvents: 1, BotEvents: 5}); leftOut.Totals != want || leftOut.FreshAsOf != nil {
 		t.Errorf("days with only events left out: totals %+v, fresh %v; want %+v and none fresh", leftOut.Totals, leftOut.FreshAsOf, want)
 	}
 
@@ -271,7 +273,7 @@ func TestStatsAccess(t *testing.T) {
 					t.Fatalf("%s: %d, want %d: %s", path, res.StatusCode, tc.status, body)
 				}
 				if tc.status == 200 && path == "/api/v1/stats" {
-					var st server.Stats
+					var st stats.Stats
 					json.Unmarshal(body, &st)
 					if st.Partner != tc.partner {
 						t.Errorf("answer about partner %q, want %q", st.Partner, tc.partner)
@@ -320,7 +322,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 		csvViews[r[col["day"]]] += n
 	}
 	_, body = e.getStats(t, "/api/v1/stats"+q, "admin-secret")
-	var st server.Stats
+	var st stats.Stats
 	json.Unmarshal(body, &st)
 	jsonViews := map[string]int64{}
 	for _, d := range st.Days {
@@ -362,11 +364,11 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := server.ComputeStats(rollups, from, to, "acme", "")
+	want := stats.Compute(rollups, from, to, "acme", "")
 	wantJSON, _ := json.Marshal(want)
 	for _, read := range []string{"cold", "cached"} {
 		_, body := e.getStats(t, "/api/v1/stats"+q, "admin-secret")
-		var got, w server.Stats
+		var got, w stats.Stats
 		json.Unmarshal(body, &got)
 		json.Unmarshal(wantJSON, &w)
 		if diff := cmp.Diff(w, got, cmpopts.EquateEmpty()); diff != "" {
@@ -401,7 +403,7 @@ func TestRetentionDeletesOldRawEventsAndKeepsRollups(t *testing.T) {
 	<-done
 	day := old.Format(time.DateOnly)
 	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from="+day+"&to="+day, "admin-secret")
-	var st server.Stats
+	var st stats.Stats
 	json.Unmarshal(body, &st)
 	if st.Totals.Views != 1500 {
 		t.Errorf("the deleted day's rollup shows %d views, want 1500 (rollups are kept)", st.Totals.Views)

@@ -5,11 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"github.com/ehforge/forgefit/store"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // saltTimeout bounds the wait for a shared salt; saltRetry is how long a

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 const widgetPath = "/w/co-managed-vs-fully-managed"

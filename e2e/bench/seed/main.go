@@ -16,11 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 func main() {

@@ -1,10 +1,11 @@
-package server
+package stats
 
 import (
 	"fmt"
-	"github.com/ehforge/forgefit/store"
 	"testing"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // part is a closed day's part whose FAQ map holds n ids.

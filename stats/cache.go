@@ -1,14 +1,16 @@
-package server
+package stats
 
 import (
 	"container/list"
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 	"unsafe"
 
-	"github.com/ehforge/forgefit/store"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // monthCache keeps closed periods' rollups merged, one part per partner x
@@ -62,13 +64,13 @@ func newMonthCache(maxEntries int, maxBytes int64) *monthCache {
 
 // statsParts returns the parts that make up q's range: cached closed
 // months where the range covers them whole, daily rollups elsewhere.
-func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, error) {
+func (s *Reader) parts(ctx context.Context, q Query) ([]statsPart, error) {
 	today := store.Day(s.now())
 	var parts []statsPart
-	for d := q.from; !d.After(q.to); {
+	for d := q.From; !d.After(q.To); {
 		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
 		last := first.AddDate(0, 1, -1)
-		if d.Equal(first) && !last.After(q.to) && last.Before(today) {
+		if d.Equal(first) && !last.After(q.To) && last.Before(today) {
 			p, err := s.monthPart(ctx, q, first, last)
 			if err != nil {
 				return nil, err
@@ -87,10 +89,10 @@ func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, err
 			continue
 		}
 		end := last
-		if q.to.Before(end) {
-			end = q.to
+		if q.To.Before(end) {
+			end = q.To
 		}
-		rollups, err := s.cfg.Store.Rollups(ctx, store.RollupQuery{Partner: q.partner, Widget: q.widget, From: d, To: end})
+		rollups, err := s.store.Rollups(ctx, store.RollupQuery{Partner: q.Partner, Widget: q.Widget, From: d, To: end})
 		if err != nil {
 			return nil, err
 		}
@@ -104,9 +106,9 @@ func (s *Server) statsParts(ctx context.Context, q statsQuery) ([]statsPart, err
 
 // monthPart returns a closed period (a month, or a day) merged into one
 // part, from the cache or from the store.
-func (s *Server) monthPart(ctx context.Context, q statsQuery, first, last time.Time) (statsPart, error) {
-	key := monthKey{q.partner, q.widget, first, last}
-	c := s.months
+func (s *Reader) monthPart(ctx context.Context, q Query, first, last time.Time) (statsPart, error) {
+	key := monthKey{q.Partner, q.Widget, first, last}
+	c := s.cache
 	if p, ok := c.get(key); ok {
 		return p, nil
 	}
@@ -208,12 +210,12 @@ func (k monthKey) String() string {
 
 // readPart reads a closed period's rollups from the store and merges them
 // into one part.
-func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Time) (statsPart, error) {
-	rollups, err := s.cfg.Store.Rollups(ctx, store.RollupQuery{Partner: q.partner, Widget: q.widget, From: first, To: last})
+func (s *Reader) readPart(ctx context.Context, q Query, first, last time.Time) (statsPart, error) {
+	rollups, err := s.store.Rollups(ctx, store.RollupQuery{Partner: q.Partner, Widget: q.Widget, From: first, To: last})
 	if err != nil {
 		return statsPart{}, err
 	}
-	merged := store.NewRollup(store.RollupKey{Day: first, Partner: q.partner, Widget: q.widget})
+	merged := store.NewRollup(store.RollupKey{Day: first, Partner: q.Partner, Widget: q.Widget})
 	p := statsPart{rollup: merged, days: map[string]Figures{}}
 	for i := range rollups {
 		r := &rollups[i]
@@ -221,25 +223,25 @@ func (s *Server) readPart(ctx context.Context, q statsQuery, first, last time.Ti
 		day := r.Day.Format(time.DateOnly)
 		var ds DayStats
 		ds.Figures = p.days[day]
-		ds.add(r)
+		ds.Add(r)
 		p.days[day] = ds.Figures
 	}
 	return p, nil
 }
 
-// WarmStats reads the closed months and days of the last year for all
+// Warm reads the closed months and days of the last year for all
 // partners into the cache, in the background at start, so marketing's
 // first dashboard view does not pay for a year of rollups (about 5 s with
 // 10 million events on two cores). Per-partner reads are quick cold.
-func (s *Server) WarmStats(ctx context.Context) {
+func (s *Reader) Warm(ctx context.Context, log *slog.Logger) {
 	began := time.Now()
 	to := store.Day(s.now())
-	q := statsQuery{from: to.AddDate(0, 0, -(maxStatsDays - 1)), to: to}
-	if _, err := s.statsParts(ctx, q); err != nil {
+	q := Query{From: to.AddDate(0, 0, -(MaxDays - 1)), To: to}
+	if _, err := s.parts(ctx, q); err != nil {
 		if ctx.Err() == nil {
-			s.log.Warn("warming the stats cache failed", "err", err)
+			log.Warn("warming the stats cache failed", "err", err)
 		}
 		return
 	}
-	s.log.Info("stats cache warm", "took", time.Since(began).Round(time.Millisecond))
+	log.Info("stats cache warm", "took", time.Since(began).Round(time.Millisecond))
 }

@@ -1,4 +1,8 @@
-package server
+// Package stats computes the engagement figures the dashboard and the
+// stats API show, from a store's daily rollups only, and keeps the merged
+// rollups of closed periods in a bounded cache. It knows nothing of HTTP:
+// the server validates the query and renders the figures.
+package stats
 
 import (
 	"cmp"
@@ -126,11 +130,11 @@ const (
 	maxOptions          = 20                  // each question's options
 	maxFAQs             = 50                  // FAQ entries
 	maxCTAs             = 20                  // CTA and outcome pairs
-	maxResponsibilities = event.MaxListLength // each worksheet list; a worksheet cannot hold more
+	MaxResponsibilities = event.MaxListLength // each worksheet list; a worksheet cannot hold more
 )
 
-// ComputeStats folds rollups into Stats for the days from..to.
-func ComputeStats(rollups []store.Rollup, from, to time.Time, partner, widget string) *Stats {
+// Compute folds rollups into Stats for the days from..to.
+func Compute(rollups []store.Rollup, from, to time.Time, partner, widget string) *Stats {
 	parts := make([]statsPart, len(rollups))
 	for i := range rollups {
 		parts[i] = dailyPart(&rollups[i])
@@ -148,7 +152,7 @@ type statsPart struct {
 
 func dailyPart(r *store.Rollup) statsPart {
 	var d DayStats
-	d.add(r)
+	d.Add(r)
 	return statsPart{rollup: r, days: map[string]Figures{r.Day.Format(time.DateOnly): d.Figures}}
 }
 
@@ -176,7 +180,7 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	for _, part := range parts {
 		for day, f := range part.days {
 			if ds := days[day]; ds != nil {
-				ds.Figures.sum(&f)
+				ds.Figures.Sum(&f)
 			}
 		}
 		r := part.rollup
@@ -205,20 +209,20 @@ func computeStats(parts []statsPart, from, to time.Time, partner, widget string)
 	}
 	for i := range s.Days {
 		s.Days[i].rates()
-		s.Totals.sum(&s.Days[i].Figures)
+		s.Totals.Sum(&s.Days[i].Figures)
 	}
 	s.Totals.rates()
 	s.Questions = funnel(answers, s.Totals.QuizStarts)
 	s.CTAs = ctaList(ctas)
-	s.FAQs = rank(faqs, maxFAQs)
+	s.FAQs = Rank(faqs, maxFAQs)
 	s.Worksheet = WorksheetStats{Completions: s.Totals.WorksheetCompletions,
-		Shared: rank(shared, maxResponsibilities), Undecided: rank(undecided, maxResponsibilities)}
-	s.TopPages = rank(splits[store.DimPage], topN)
-	s.UTMSources = rank(splits[store.DimSource], topN)
-	s.UTMMediums = rank(splits[store.DimMedium], topN)
-	s.UTMCampaigns = rank(splits[store.DimCampaign], topN)
-	s.Locales = rank(splits[store.DimLocale], topN)
-	s.ContentVersions = rank(splits[store.DimContentVersion], topN)
+		Shared: Rank(shared, MaxResponsibilities), Undecided: Rank(undecided, MaxResponsibilities)}
+	s.TopPages = Rank(splits[store.DimPage], topN)
+	s.UTMSources = Rank(splits[store.DimSource], topN)
+	s.UTMMediums = Rank(splits[store.DimMedium], topN)
+	s.UTMCampaigns = Rank(splits[store.DimCampaign], topN)
+	s.Locales = Rank(splits[store.DimLocale], topN)
+	s.ContentVersions = Rank(splits[store.DimContentVersion], topN)
 	return s
 }
 
@@ -242,7 +246,8 @@ func ctaList(ctas map[store.CTA]int64) []CTAStats {
 	return append(out[:maxCTAs:maxCTAs], other)
 }
 
-func (d *DayStats) add(r *store.Rollup) {
+// Add adds r's headline figures to d's, rates aside.
+func (d *DayStats) Add(r *store.Rollup) {
 	f := &d.Figures
 	e := r.Events
 	f.Loads += e[event.WidgetLoaded]
@@ -263,7 +268,8 @@ func (d *DayStats) add(r *store.Rollup) {
 	f.BotEvents += r.BotEvents
 }
 
-func (f *Figures) sum(o *Figures) {
+// Sum adds o's counts to f's, rates aside.
+func (f *Figures) Sum(o *Figures) {
 	f.Loads += o.Loads
 	f.Views += o.Views
 	f.Visitors += o.Visitors
@@ -283,13 +289,13 @@ func (f *Figures) sum(o *Figures) {
 }
 
 func (f *Figures) rates() {
-	f.ViewRate = ratio(f.Views, f.Loads)
-	f.CompletionRate = ratio(f.Completions, f.QuizStarts)
-	f.ClickThrough = ratio(f.CTAClicks, f.Views)
+	f.ViewRate = Ratio(f.Views, f.Loads)
+	f.CompletionRate = Ratio(f.Completions, f.QuizStarts)
+	f.ClickThrough = Ratio(f.CTAClicks, f.Views)
 }
 
-// ratio is a/b rounded to four places, and 0 when b is.
-func ratio(a, b int64) float64 {
+// Ratio is a/b rounded to four places, and 0 when b is.
+func Ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}
@@ -333,7 +339,7 @@ func funnel(answers map[store.Answer]int64, starts int64) []QuestionStats {
 		out = out[:maxQuestions]
 	}
 	for i := range out {
-		out[i].Options = rank(mergeRanked(out[i].Options), maxOptions)
+		out[i].Options = Rank(mergeRanked(out[i].Options), maxOptions)
 	}
 	slices.SortFunc(out, func(a, b QuestionStats) int {
 		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Question, b.Question))
@@ -341,7 +347,7 @@ func funnel(answers map[store.Answer]int64, starts int64) []QuestionStats {
 	prev := starts
 	for i := range out {
 		if prev > 0 {
-			out[i].DropOff = max(0, 1-ratio(out[i].Answers, prev))
+			out[i].DropOff = max(0, 1-Ratio(out[i].Answers, prev))
 			out[i].DropOff = float64(int64(out[i].DropOff*10000+0.5)) / 10000
 		}
 		prev = out[i].Answers
@@ -360,9 +366,9 @@ func mergeRanked(rs []Ranked) map[string]int64 {
 	return m
 }
 
-// rank lists m largest first (ties by value). When n > 0 it lists at most
+// Rank lists m largest first (ties by value). When n > 0 it lists at most
 // n, then one "other" row that sums the rest.
-func rank(m map[string]int64, n int) []Ranked {
+func Rank(m map[string]int64, n int) []Ranked {
 	out := make([]Ranked, 0, len(m))
 	for v, c := range m {
 		out = append(out, Ranked{Value: v, Count: c})
