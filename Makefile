@@ -96,7 +96,7 @@ e2e:
 # deps installs what the tests need when it is missing: Debian's Chromium
 # for the browser tests, Debian's PostgreSQL server for the PostgreSQL
 # store's tests (which start a throwaway server of their own: see
-# server/postgres/pgtest), and the pinned axe-core into the ignored
+# store/pgtest), and the pinned axe-core into the ignored
 # e2e/node_modules for the accessibility audits.
 deps:
 	@command -v chromium >/dev/null 2>&1 || { \

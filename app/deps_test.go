@@ -15,6 +15,7 @@ import (
 func TestWasmBuildStaysLean(t *testing.T) {
 	forbidden := []string{
 		"github.com/ehforge/forgefit/server",
+		"github.com/ehforge/forgefit/store",
 		"github.com/ehforge/forgefit/public",
 		"modernc.org/",
 		"github.com/jackc/",
@@ -66,7 +67,7 @@ func TestServerBuildLeavesTestHarnessesOut(t *testing.T) {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
 	for _, d := range strings.Fields(string(out)) {
-		if d == "github.com/ehforge/forgefit/server/postgres/pgtest" || d == "github.com/ehforge/forgefit/server/storetest" {
+		if d == "github.com/ehforge/forgefit/store/pgtest" || d == "github.com/ehforge/forgefit/store/storetest" {
 			t.Errorf("the server binary imports %s, which only tests may", d)
 		}
 	}

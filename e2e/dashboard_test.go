@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/event"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestDashboardShowsWhatABrowserJustDid visits the demo partner page as a
@@ -29,7 +31,7 @@ func TestDashboardShowsWhatABrowserJustDid(t *testing.T) {
 	click(t, w, "input[name=option]") // the first option of the first question
 	waitTrue(t, w, `!document.querySelector(".ff-primary").disabled`, 5*time.Second)
 	click(t, w, ".ff-primary")
-	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []store.Event) bool {
 		return slices.Contains(types(evs), event.WidgetViewed) && slices.Contains(types(evs), event.QuestionAnswered)
 	})
 	for _, e := range evs {

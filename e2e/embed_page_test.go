@@ -15,7 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/ehforge/forgefit/server"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestEmbedPageSnippetMountsOnAPartnerPage signs in to the dashboard as
@@ -105,7 +106,7 @@ func TestEmbedPageSnippetMountsOnAPartnerPage(t *testing.T) {
 	if !eval[bool](t, ctx, `!!(`+previewWidget+`).querySelector(".ff-theme-dark")`) {
 		t.Error("the preview's widget is not dark")
 	}
-	evs := waitForEvents(t, p.DB, 20*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 20*time.Second, func(evs []store.Event) bool {
 		for _, e := range evs {
 			if e.Page.Origin == p.URL {
 				return true

@@ -7,24 +7,25 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/event"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // storedEvents reads the product's SQLite file while the server runs (WAL
 // lets a reader in beside the writer).
-func storedEvents(t testing.TB, db string) []server.Event {
+func storedEvents(t testing.TB, db string) []store.Event {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var all []server.Event
+	var all []store.Event
 	after := int64(0)
 	for {
-		evs, err := s.Events(context.Background(), server.EventQuery{After: after, Limit: 1000})
+		evs, err := s.Events(context.Background(), store.EventQuery{After: after, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func storedEvents(t testing.TB, db string) []server.Event {
 
 // waitForEvents polls the store until want returns true, for at most
 // timeout.
-func waitForEvents(t testing.TB, db string, timeout time.Duration, want func([]server.Event) bool) []server.Event {
+func waitForEvents(t testing.TB, db string, timeout time.Duration, want func([]store.Event) bool) []store.Event {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -53,7 +54,7 @@ func waitForEvents(t testing.TB, db string, timeout time.Duration, want func([]s
 	}
 }
 
-func types(evs []server.Event) []event.Type {
+func types(evs []store.Event) []event.Type {
 	var ts []event.Type
 	for _, e := range evs {
 		ts = append(ts, e.Type)
@@ -68,7 +69,7 @@ func TestWidgetRecordsItsView(t *testing.T) {
 	p := startProduct(t)
 	ctx := newBrowser(t, 1280, 900)
 	openDemoWidget(t, ctx, p)
-	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []store.Event) bool {
 		ts := types(evs)
 		return slices.Contains(ts, event.WidgetLoaded) && slices.Contains(ts, event.WidgetViewed)
 	})
@@ -96,7 +97,7 @@ func TestBeaconDeliversOnLeave(t *testing.T) {
 	if since := time.Since(left); since > 1500*time.Millisecond {
 		t.Logf("leaving took %v; the batch timer may have sent first", since)
 	}
-	waitForEvents(t, p.DB, 10*time.Second, func(evs []server.Event) bool {
+	waitForEvents(t, p.DB, 10*time.Second, func(evs []store.Event) bool {
 		return slices.Contains(types(evs), event.WidgetLoaded)
 	})
 }

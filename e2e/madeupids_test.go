@@ -14,9 +14,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestMadeUpIDsAreRefusedAndTheDashboardStaysCapped runs the built server
@@ -95,14 +97,14 @@ func TestMadeUpIDsAreRefusedAndTheDashboardStaysCapped(t *testing.T) {
 func seedMadeUpIDs(t *testing.T, path string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer db.Close()
 	now := time.Now()
 	zero := 0
-	var batches []server.Batch
+	var batches []store.Batch
 	for i := range n {
 		id := "made-up-" + strconv.Itoa(i)
 		events := []event.Event{
@@ -116,14 +118,14 @@ func seedMadeUpIDs(t *testing.T, path string, n int) {
 		for j := range events {
 			events[j].ID, events[j].At = uuid.Must(uuid.NewV7()).String(), now
 		}
-		batches = append(batches, server.Batch{
+		batches = append(batches, store.Batch{
 			Batch: event.Batch{Partner: server.DemoPartnerID, Widget: "co-managed-vs-fully-managed", Locale: "en",
 				Page: event.Page{Origin: "https://www.example.org", Path: "/a-rather-long-path-that-someone-made-up/" + id},
 				UTM:  event.UTM{Source: id + "-newsletter-with-a-long-name"}, Events: events},
 			ReceivedAt: now,
 		})
 	}
-	if _, err := store.Write(ctx, batches); err != nil {
+	if _, err := db.Write(ctx, batches); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,10 +19,11 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/postgres"
-	"github.com/ehforge/forgefit/server/postgres/pgtest"
-	"github.com/ehforge/forgefit/server/storetest"
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
+	"github.com/ehforge/forgefit/store/pgtest"
+	"github.com/ehforge/forgefit/store/postgres"
+	"github.com/ehforge/forgefit/store/storetest"
 )
 
 // TestMain shares one throwaway PostgreSQL server between the tests that
@@ -74,7 +75,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		if res.StatusCode != http.StatusAccepted {
 			return false
 		}
-		var r server.Receipt
+		var r store.Receipt
 		if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
 			t.Errorf("decoding a 202 answer: %v", err)
 			return false
@@ -158,14 +159,14 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		t.Errorf("the surviving server is not ready: %v %v", res, err)
 	}
 
-	store, err := postgres.Open(context.Background(), dsn)
+	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	var events []server.Event
+	defer db.Close()
+	var events []store.Event
 	for after := int64(0); ; {
-		page, err := store.Events(context.Background(), server.EventQuery{After: after, Limit: 1000})
+		page, err := db.Events(context.Background(), store.EventQuery{After: after, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,9 +199,9 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	if accepted > len(events) {
 		t.Errorf("receipts accepted %d events, but %d are stored", accepted, len(events))
 	}
-	today := server.Day(time.Now())
-	q := server.RollupQuery{From: today.AddDate(0, 0, -1), To: today.AddDate(0, 0, 1)}
-	got, err := store.Rollups(context.Background(), q)
+	today := store.Day(time.Now())
+	q := store.RollupQuery{From: today.AddDate(0, 0, -1), To: today.AddDate(0, 0, 1)}
+	got, err := db.Rollups(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	if bodies[0] != bodies[1] {
 		t.Errorf("the two servers' stats differ:\n%s\n%s", bodies[0], bodies[1])
 	}
-	var st server.Stats
+	var st stats.Stats
 	if err := json.Unmarshal([]byte(bodies[0]), &st); err != nil {
 		t.Fatal(err)
 	}

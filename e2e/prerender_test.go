@@ -23,9 +23,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // Issue 14, "Works before the wasm": the prerendered widget page is a
@@ -278,7 +279,7 @@ func fullyManagedAnswers(t *testing.T, w context.Context) []string {
 
 // storedAnswers lists the question_answered events of evs as
 // "index:question:option", by index.
-func storedAnswers(evs []server.Event) []string {
+func storedAnswers(evs []store.Event) []string {
 	var out []string
 	for _, e := range evs {
 		if e.Type == event.QuestionAnswered && e.Data.Index != nil {
@@ -290,7 +291,7 @@ func storedAnswers(evs []server.Event) []string {
 }
 
 // countTypes returns how many events of each type evs holds.
-func countTypes(evs []server.Event) map[event.Type]int {
+func countTypes(evs []store.Event) map[event.Type]int {
 	n := map[event.Type]int{}
 	for _, e := range evs {
 		n[e.Type]++
@@ -299,8 +300,8 @@ func countTypes(evs []server.Event) map[event.Type]int {
 }
 
 // ofView keeps the events of view.
-func ofView(evs []server.Event, view string) []server.Event {
-	var out []server.Event
+func ofView(evs []store.Event, view string) []store.Event {
+	var out []store.Event
 	for _, e := range evs {
 		if e.View == view {
 			out = append(out, e)
@@ -310,7 +311,7 @@ func ofView(evs []server.Event, view string) []server.Event {
 }
 
 // answeredIndexes lists the indexes of the question_answered events.
-func answeredIndexes(evs []server.Event) []int {
+func answeredIndexes(evs []store.Event) []int {
 	var out []int
 	for _, e := range evs {
 		if e.Type == event.QuestionAnswered && e.Data.Index != nil {
@@ -324,7 +325,7 @@ func answeredIndexes(evs []server.Event) []int {
 // checkDerivedIDs checks each event's id is the one its view and step
 // derive (event.DerivedID), in round 0: what makes the server's and the
 // wasm's records of a step the same event.
-func checkDerivedIDs(t *testing.T, evs []server.Event, view string) {
+func checkDerivedIDs(t *testing.T, evs []store.Event, view string) {
 	t.Helper()
 	for _, e := range evs {
 		n := 0
@@ -473,7 +474,7 @@ func TestWorksWithoutTheWasm(t *testing.T) {
 		t.Errorf("the call to action opens in %q, want _blank", target)
 	}
 	key(t, ctx, kb.Enter)
-	evs := waitForEvents(t, p.DB, 10*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 10*time.Second, func(evs []store.Event) bool {
 		return slices.Contains(types(evs), event.CTAClicked)
 	})
 	noWasm(w, "after the call to action")
@@ -661,7 +662,7 @@ func TestWasmTakesOverWhereTheVisitorIs(t *testing.T) {
 		t.Errorf("the iframe navigated after the takeover: %s, was %s (same document: %v)", got, href, eval[bool](t, w, `window.__sameDocument === true`))
 	}
 
-	complete := func(evs []server.Event) bool {
+	complete := func(evs []store.Event) bool {
 		evs = ofView(evs, view)
 		return len(answeredIndexes(evs)) >= len(answers) && slices.Contains(types(evs), event.RecommendationShown)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/postgres/pgtest"
+	"github.com/ehforge/forgefit/store/pgtest"
 )
 
 // TestSessionsEndOnEveryServer runs two forgefit processes on one

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/event"
 	"net/http"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // screenshotDir is where the suite writes its screenshots (ignored by git).
@@ -131,7 +132,7 @@ func TestQuizWithKeyboardOnly(t *testing.T) {
 	}
 
 	// The same answers reached the store as events.
-	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []store.Event) bool {
 		return slices.Contains(types(evs), event.RecommendationShown) && slices.Contains(types(evs), event.CTAClicked)
 	})
 	var answered []string
@@ -383,7 +384,7 @@ func TestOneTapAQuestion(t *testing.T) {
 	key(t, ctx, "3")
 	waitTrue(t, ctx, progress+` === "Question 3 of 7"`, 5*time.Second)
 	// The answers given: the tapped option, then the third by its digit.
-	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []server.Event) bool {
+	evs := waitForEvents(t, p.DB, 15*time.Second, func(evs []store.Event) bool {
 		return len(answersOf(evs)) == 2
 	})
 	if diff := cmp.Diff([]string{"0:one-person", "1:no"}, answersOf(evs)); diff != "" {
@@ -392,7 +393,7 @@ func TestOneTapAQuestion(t *testing.T) {
 }
 
 // answersOf lists the question_answered events as "index:option".
-func answersOf(evs []server.Event) []string {
+func answersOf(evs []store.Event) []string {
 	var out []string
 	for _, e := range evs {
 		if e.Type == event.QuestionAnswered {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // Group commit. Every ingest request hands its batch to one committer
@@ -22,18 +24,18 @@ var (
 
 // pendingBatch is one request's batch waiting for its commit.
 type pendingBatch struct {
-	batch Batch
+	batch store.Batch
 	done  chan commitResult // buffered: the committer never blocks on it
 }
 
 type commitResult struct {
-	receipt Receipt
+	receipt store.Receipt
 	err     error
 }
 
 // committer owns the queue and the goroutine that drains it.
 type committer struct {
-	store     Store
+	store     store.Store
 	queue     chan *pendingBatch
 	maxEvents int // events per transaction, so one commit stays short
 	metrics   *metrics
@@ -44,7 +46,7 @@ type committer struct {
 	done   chan struct{}
 }
 
-func newCommitter(store Store, queueLen, maxEvents int, m *metrics) *committer {
+func newCommitter(store store.Store, queueLen, maxEvents int, m *metrics) *committer {
 	c := &committer{
 		store:     store,
 		queue:     make(chan *pendingBatch, queueLen),
@@ -59,26 +61,26 @@ func newCommitter(store Store, queueLen, maxEvents int, m *metrics) *committer {
 // Submit queues b and waits for its commit. It fails at once when the queue
 // is full or the committer is closing; a caller that gives up (ctx done)
 // leaves the batch to be committed anyway, since it is already queued.
-func (c *committer) Submit(ctx context.Context, b Batch) (Receipt, error) {
+func (c *committer) Submit(ctx context.Context, b store.Batch) (store.Receipt, error) {
 	p := &pendingBatch{batch: b, done: make(chan commitResult, 1)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
-		return Receipt{}, errDraining
+		return store.Receipt{}, errDraining
 	}
 	select {
 	case c.queue <- p:
 		c.metrics.queueDepth.Set(float64(len(c.queue)))
 	default:
 		c.mu.RUnlock()
-		return Receipt{}, errQueueFull
+		return store.Receipt{}, errQueueFull
 	}
 	c.mu.RUnlock()
 	select {
 	case r := <-p.done:
 		return r.receipt, r.err
 	case <-ctx.Done():
-		return Receipt{}, ctx.Err()
+		return store.Receipt{}, ctx.Err()
 	}
 }
 
@@ -125,7 +127,7 @@ func (c *committer) run() {
 
 // commit writes one group and answers each of its requests.
 func (c *committer) commit(group []*pendingBatch) {
-	batches := make([]Batch, len(group))
+	batches := make([]store.Batch, len(group))
 	for i, p := range group {
 		batches[i] = p.batch
 	}
@@ -149,15 +151,6 @@ func (c *committer) commit(group []*pendingBatch) {
 		c.metrics.duplicates.Add(float64(receipts[i].Duplicates))
 		p.done <- commitResult{receipt: receipts[i]}
 	}
-}
-
-// WriteProber is a Store that can show it still writes by writing
-// something small that is no event, and syncing it as a commit would.
-// Readiness asks it while the last write failed: a server its balancer
-// no longer sends events to has no other write to learn from that its
-// store recovered.
-type WriteProber interface {
-	ProbeWrite(ctx context.Context) error
 }
 
 // probeEvery spaces write probes: a balancer checking every second, or
@@ -197,7 +190,7 @@ func (h *writeHealth) failing() error {
 // a probe's success counts only when no commit finished during it.
 func (c *committer) WriteError(ctx context.Context, now time.Time) error {
 	err := c.health.failing()
-	prober, ok := c.store.(WriteProber)
+	prober, ok := c.store.(store.WriteProber)
 	if err == nil || !ok || !c.health.probing.TryLock() {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 )
@@ -46,8 +47,8 @@ const (
 // widgetIDs are the ids one widget's events may name.
 type widgetIDs struct {
 	questions        map[string]bool
-	options          map[[2]string]bool // question, option
-	answers          map[Answer]bool    // question, its position, option
+	options          map[[2]string]bool    // question, option
+	answers          map[store.Answer]bool // question, its position, option
 	faqs             map[string]bool
 	ctas             map[string]bool
 	responsibilities map[string]bool
@@ -55,7 +56,7 @@ type widgetIDs struct {
 
 func newWidgetIDs() *widgetIDs {
 	return &widgetIDs{
-		questions: map[string]bool{}, options: map[[2]string]bool{}, answers: map[Answer]bool{},
+		questions: map[string]bool{}, options: map[[2]string]bool{}, answers: map[store.Answer]bool{},
 		faqs: map[string]bool{}, ctas: map[string]bool{}, responsibilities: map[string]bool{},
 	}
 }
@@ -66,7 +67,7 @@ func (ids *widgetIDs) add(w *content.Widget) {
 		ids.questions[q.ID] = true
 		for _, o := range q.Options {
 			ids.options[[2]string{q.ID, o.ID}] = true
-			ids.answers[Answer{q.ID, i, o.ID}] = true
+			ids.answers[store.Answer{Question: q.ID, Index: i, Option: o.ID}] = true
 		}
 	}
 	for _, e := range w.FAQ.Entries {
@@ -99,10 +100,10 @@ func contentIDSet(lib *content.Library) idSet {
 
 // recentIDSet keeps, of rollups, the most counted ids of the most counted
 // widgets, within the bounds above.
-func recentIDSet(rollups []Rollup) idSet {
+func recentIDSet(rollups []store.Rollup) idSet {
 	type tally struct {
 		events             int64
-		answers            map[Answer]int64
+		answers            map[store.Answer]int64
 		faqs, ctas, shared map[string]int64
 	}
 	byWidget := map[string]*tally{}
@@ -110,19 +111,19 @@ func recentIDSet(rollups []Rollup) idSet {
 		r := &rollups[i]
 		t := byWidget[r.Widget]
 		if t == nil {
-			t = &tally{answers: map[Answer]int64{}, faqs: map[string]int64{}, ctas: map[string]int64{}, shared: map[string]int64{}}
+			t = &tally{answers: map[store.Answer]int64{}, faqs: map[string]int64{}, ctas: map[string]int64{}, shared: map[string]int64{}}
 			byWidget[r.Widget] = t
 		}
 		for _, n := range r.Events {
 			t.events += n
 		}
-		merge(t.answers, r.Answers)
-		merge(t.faqs, r.FAQs)
+		addCounts(t.answers, r.Answers)
+		addCounts(t.faqs, r.FAQs)
 		for c, n := range r.CTAs {
 			t.ctas[c.CTA] += n
 		}
-		merge(t.shared, r.Shared)
-		merge(t.shared, r.Undecided)
+		addCounts(t.shared, r.Shared)
+		addCounts(t.shared, r.Undecided)
 	}
 	widgets := make(map[string]int64, len(byWidget))
 	for w, t := range byWidget {
@@ -158,7 +159,7 @@ func mostCounted[K comparable](m map[K]int64, n int, tie func(a, b K) int) []K {
 	return keys[:min(n, len(keys))]
 }
 
-func compareAnswers(a, b Answer) int {
+func compareAnswers(a, b store.Answer) int {
 	return cmp.Or(strings.Compare(a.Question, b.Question), cmp.Compare(a.Index, b.Index), strings.Compare(a.Option, b.Option))
 }
 
@@ -168,7 +169,7 @@ type contentIDs struct {
 	current  idSet
 	loadedAt time.Time
 	// rollups reads the recent rollups: the store's.
-	rollups func(context.Context, RollupQuery) ([]Rollup, error)
+	rollups func(context.Context, store.RollupQuery) ([]store.Rollup, error)
 	log     *slog.Logger
 
 	recent atomic.Pointer[idSet]
@@ -176,7 +177,7 @@ type contentIDs struct {
 	tried  time.Time  // when they were last read, under mu
 }
 
-func newContentIDs(lib *content.Library, rollups func(context.Context, RollupQuery) ([]Rollup, error), log *slog.Logger, now time.Time) *contentIDs {
+func newContentIDs(lib *content.Library, rollups func(context.Context, store.RollupQuery) ([]store.Rollup, error), log *slog.Logger, now time.Time) *contentIDs {
 	return &contentIDs{current: contentIDSet(lib), loadedAt: now, rollups: rollups, log: log}
 }
 
@@ -206,8 +207,8 @@ func (c *contentIDs) recentIDs(ctx context.Context, now time.Time) idSet {
 	c.tried = now
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	day := Day(c.loadedAt)
-	rollups, err := c.rollups(ctx, RollupQuery{From: day.AddDate(0, 0, -1), To: day})
+	day := store.Day(c.loadedAt)
+	rollups, err := c.rollups(ctx, store.RollupQuery{From: day.AddDate(0, 0, -1), To: day})
 	if err != nil {
 		c.log.WarnContext(ctx, "reading the ids recent events carried failed; refusing the ids the content does not define", "err", err)
 		return nil
@@ -241,7 +242,9 @@ func checkBoth(b *event.Batch, a, r idSet) *Error {
 				return Errorf(EInvalid, "%s: %q is not a question of widget %q", field("question"), d.Question, b.Widget)
 			case !known(func(w *widgetIDs) bool { return w.options[[2]string{d.Question, d.Option}] }):
 				return Errorf(EInvalid, "%s: %q is not an option of question %q", field("option"), d.Option, d.Question)
-			case !known(func(w *widgetIDs) bool { return w.answers[Answer{d.Question, deref(d.Index), d.Option}] }):
+			case !known(func(w *widgetIDs) bool {
+				return w.answers[store.Answer{Question: d.Question, Index: deref(d.Index), Option: d.Option}]
+			}):
 				return Errorf(EInvalid, "%s: %d is not the position of question %q in the quiz", field("index"), deref(d.Index), d.Question)
 			}
 		case event.FAQOpened:
@@ -266,4 +269,18 @@ func checkBoth(b *event.Batch, a, r idSet) *Error {
 		}
 	}
 	return nil
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// addCounts adds src's counts to dst's.
+func addCounts[K comparable](dst, src map[K]int64) {
+	for k, n := range src {
+		dst[k] += n
+	}
 }

@@ -5,30 +5,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 )
 
 // The ids read from recent rollups are bounded, and the most counted
 // (the real ones, not a flood's) are the ones kept.
 func TestRecentIDsAreBoundedMostCountedFirst(t *testing.T) {
-	day := Day(time.Now())
-	var rollups []Rollup
+	day := store.Day(time.Now())
+	var rollups []store.Rollup
 	for w := range recentWidgetsMax + 10 {
-		r := NewRollup(RollupKey{Day: day, Partner: "acme", Widget: fmt.Sprintf("made-up-widget-%d", w)})
+		r := store.NewRollup(store.RollupKey{Day: day, Partner: "acme", Widget: fmt.Sprintf("made-up-widget-%d", w)})
 		r.Events = map[event.Type]int64{event.WidgetViewed: 1}
 		rollups = append(rollups, *r)
 	}
-	r := NewRollup(RollupKey{Day: day, Partner: "acme", Widget: "real"})
+	r := store.NewRollup(store.RollupKey{Day: day, Partner: "acme", Widget: "real"})
 	r.Events = map[event.Type]int64{event.WidgetViewed: 100}
-	r.Answers = map[Answer]int64{{"old-question", 1, "old-option"}: 50}
+	r.Answers = map[store.Answer]int64{{Question: "old-question", Index: 1, Option: "old-option"}: 50}
 	r.FAQs = map[string]int64{"old-faq": 40}
-	r.CTAs = map[CTA]int64{{"old-cta", event.Either}: 30}
+	r.CTAs = map[store.CTA]int64{{CTA: "old-cta", Outcome: event.Either}: 30}
 	r.Shared = map[string]int64{"old-duty": 20}
 	for i := range 10_000 {
 		id := fmt.Sprintf("made-up-%d", i)
-		r.Answers[Answer{id, 0, id}] = 1
+		r.Answers[store.Answer{Question: id, Index: 0, Option: id}] = 1
 		r.FAQs[id] = 1
-		r.CTAs[CTA{id, event.CoManaged}] = 1
+		r.CTAs[store.CTA{CTA: id, Outcome: event.CoManaged}] = 1
 		r.Undecided = map[string]int64{id: 1}
 		r.Shared[id] = 1
 	}
@@ -50,8 +51,8 @@ func TestRecentIDsAreBoundedMostCountedFirst(t *testing.T) {
 			t.Errorf("%d %s kept, at most %d", n, name, recentIDsMax)
 		}
 	}
-	if !ids.answers[Answer{"old-question", 1, "old-option"}] || !ids.faqs["old-faq"] || !ids.ctas["old-cta"] || !ids.responsibilities["old-duty"] {
+	if !ids.answers[store.Answer{Question: "old-question", Index: 1, Option: "old-option"}] || !ids.faqs["old-faq"] || !ids.ctas["old-cta"] || !ids.responsibilities["old-duty"] {
 		t.Errorf("the most counted ids were not kept: %v %v %v %v",
-			ids.answers[Answer{"old-question", 1, "old-option"}], ids.faqs["old-faq"], ids.ctas["old-cta"], ids.responsibilities["old-duty"])
+			ids.answers[store.Answer{Question: "old-question", Index: 1, Option: "old-option"}], ids.faqs["old-faq"], ids.ctas["old-cta"], ids.responsibilities["old-duty"])
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ehforge/forgefit/stats"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/html"
@@ -64,7 +65,7 @@ type dashboardPage struct {
 	ShareDays   []int
 	DefaultDays int
 
-	Stats    *Stats
+	Stats    *stats.Stats
 	Headline []headlineFigure
 	Compared string // "previous 30 days"
 	Chart    chart
@@ -314,7 +315,7 @@ type headlineFigure struct {
 	Sub    string
 }
 
-func newHeadline(cur, prev *Stats, compared string) []headlineFigure {
+func newHeadline(cur, prev *stats.Stats, compared string) []headlineFigure {
 	c, p := cur.Totals, prev.Totals
 	empty := prev.FreshAsOf == nil // the previous period counted nothing at all
 	fig := func(label string, cur, prev int64, sub string) headlineFigure {
@@ -391,7 +392,7 @@ type pct struct {
 func shareOf(n, base int64) pct {
 	switch {
 	case base > 0:
-		return pct{Text: percentText(ratio(n, base))}
+		return pct{Text: percentText(stats.Ratio(n, base))}
 	case n == 0:
 		return pct{Text: "0%"}
 	}
@@ -436,7 +437,7 @@ type chartRow struct {
 // drawn by week, so a year is some 53 rows rather than 365.
 const chartDaysMax = 92
 
-func newChart(st *Stats, from, to time.Time) chart {
+func newChart(st *stats.Stats, from, to time.Time) chart {
 	c := chart{Unit: "Day"}
 	step := 1
 	if len(st.Days) > chartDaysMax {
@@ -514,7 +515,7 @@ type funnelStep struct {
 	DropOff string // of the step before: quiz starts for the first question; "" for the "other" row
 }
 
-func newFunnel(st *Stats, l dashboardLabels) questionFunnel {
+func newFunnel(st *stats.Stats, l dashboardLabels) questionFunnel {
 	f := questionFunnel{Starts: st.Totals.QuizStarts, Completions: st.Totals.Completions, CompletionRate: shareOf(st.Totals.Completions, st.Totals.QuizStarts)}
 	top := f.Starts
 	for _, q := range st.Questions {
@@ -562,8 +563,8 @@ type shareRow struct {
 // ones that got answers, each with every option of the content, then the
 // retired options that were chosen, then the options the capped list left
 // out. The questions the funnel left out come apart, as other.
-func newAnswerSplit(st *Stats, l dashboardLabels) (splits []questionSplit, other *shareRow) {
-	byID := map[string]QuestionStats{}
+func newAnswerSplit(st *stats.Stats, l dashboardLabels) (splits []questionSplit, other *shareRow) {
+	byID := map[string]stats.QuestionStats{}
 	for _, q := range st.Questions {
 		if q.Other > 0 {
 			other = &shareRow{Label: otherLabel(q.Other, "question", "questions"), Count: q.Answers}
@@ -606,16 +607,16 @@ func newAnswerSplit(st *Stats, l dashboardLabels) (splits []questionSplit, other
 
 // listed splits a ranked list into the values it lists and its "other"
 // row (zero when it has none).
-func listed(rs []Ranked) ([]Ranked, Ranked) {
+func listed(rs []stats.Ranked) ([]stats.Ranked, stats.Ranked) {
 	if n := len(rs); n > 0 && rs[n-1].Other > 0 {
 		return rs[:n-1], rs[n-1]
 	}
-	return rs, Ranked{}
+	return rs, stats.Ranked{}
 }
 
 // ordered lists the content's ids, then the other values counted, largest
 // first (as ranked).
-func ordered(ids []string, counted []Ranked) []string {
+func ordered(ids []string, counted []stats.Ranked) []string {
 	seen := map[string]bool{}
 	out := make([]string, 0, len(ids)+len(counted))
 	for _, id := range ids {
@@ -632,13 +633,13 @@ func ordered(ids []string, counted []Ranked) []string {
 }
 
 // newOutcomes is the split of completed quizzes by recommendation.
-func newOutcomes(st *Stats, l dashboardLabels) []shareRow {
+func newOutcomes(st *stats.Stats, l dashboardLabels) []shareRow {
 	var total int64
 	for _, n := range st.Outcomes {
 		total += n
 	}
 	var out []shareRow
-	for _, o := range ordered(l.outcomeIDs(), rank(st.Outcomes, 0)) {
+	for _, o := range ordered(l.outcomeIDs(), stats.Rank(st.Outcomes, 0)) {
 		n := st.Outcomes[o]
 		out = append(out, shareRow{Label: l.outcome(o), Count: n, Share: shareOf(n, total), Bar: barLength(n, total)})
 	}
@@ -662,7 +663,7 @@ type ctaRow struct {
 	Rate          pct
 }
 
-func newCTATables(st *Stats, l dashboardLabels) (tables []ctaTable, other *shareRow) {
+func newCTATables(st *stats.Stats, l dashboardLabels) (tables []ctaTable, other *shareRow) {
 	clicks := map[string]map[string]int64{} // CTA → outcome → clicks
 	total := map[string]int64{}
 	for _, c := range st.CTAs {
@@ -676,9 +677,9 @@ func newCTATables(st *Stats, l dashboardLabels) (tables []ctaTable, other *share
 		clicks[c.CTA][c.Outcome] += c.Clicks
 		total[c.CTA] += c.Clicks
 	}
-	for _, id := range ordered(l.ctaIDs(), rank(total, 0)) {
+	for _, id := range ordered(l.ctaIDs(), stats.Rank(total, 0)) {
 		t := ctaTable{Label: l.cta(id), Clicks: total[id]}
-		for _, o := range ordered(l.outcomeIDs(), rank(clicks[id], 0)) {
+		for _, o := range ordered(l.outcomeIDs(), stats.Rank(clicks[id], 0)) {
 			n, shown := clicks[id][o], st.Recommendations[o]
 			t.Rows = append(t.Rows, ctaRow{Outcome: l.outcome(o), Words: l.ctaWords(id, o), Clicks: n, Shown: shown, Rate: shareOf(n, shown)})
 		}
@@ -689,7 +690,7 @@ func newCTATables(st *Stats, l dashboardLabels) (tables []ctaTable, other *share
 
 // newFAQs lists every FAQ entry of the content, then retired ones opened,
 // then those the capped list left out, with its share of all FAQ opens.
-func newFAQs(st *Stats, l dashboardLabels) []shareRow {
+func newFAQs(st *stats.Stats, l dashboardLabels) []shareRow {
 	counts := map[string]int64{}
 	var total int64
 	faqs, rest := listed(st.FAQs)
@@ -715,8 +716,8 @@ type worksheetRow struct {
 }
 
 // newWorksheet lists the responsibilities most often left shared or
-// undecided, at most maxResponsibilities, then one row for the others.
-func newWorksheet(st *Stats, l dashboardLabels) []worksheetRow {
+// undecided, at most stats.MaxResponsibilities, then one row for the others.
+func newWorksheet(st *stats.Stats, l dashboardLabels) []worksheetRow {
 	both := map[string]int64{}
 	rows := map[string]*worksheetRow{}
 	row := func(id string) *worksheetRow {
@@ -737,8 +738,8 @@ func newWorksheet(st *Stats, l dashboardLabels) []worksheetRow {
 	}
 	other := worksheetRow{Shared: sharedRest.Count, Undecided: undecidedRest.Count}
 	var out []worksheetRow
-	for i, r := range rank(both, 0) {
-		if i < maxResponsibilities {
+	for i, r := range stats.Rank(both, 0) {
+		if i < stats.MaxResponsibilities {
 			out = append(out, *rows[r.Value])
 			continue
 		}

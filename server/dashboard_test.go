@@ -16,6 +16,8 @@ import (
 	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // browser is an HTTP client that keeps cookies and sends the Origin a
@@ -443,7 +445,7 @@ func TestDashboardCountsBotAndTestTrafficLeftOut(t *testing.T) {
 		}
 		return evs
 	}
-	flagged := func(b server.Batch, test, bot bool) server.Batch {
+	flagged := func(b store.Batch, test, bot bool) store.Batch {
 		b.Test, b.Bot = test, bot
 		return b
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 
 // appendReceipt appends the 202's body, as encoding/json writes Receipt,
 // without its reflection: every accepted request pays for this.
-func appendReceipt(b []byte, r Receipt) []byte {
+func appendReceipt(b []byte, r store.Receipt) []byte {
 	b = append(b, `{"accepted":`...)
 	b = strconv.AppendInt(b, int64(r.Accepted), 10)
 	b = append(b, `,"duplicates":`...)
@@ -77,7 +78,7 @@ func reject(reason, code, format string, args ...any) *rejection {
 
 // admitBatch runs every check at the edge, cheapest first, and returns the
 // batch as the store will keep it.
-func (s *Server) admitBatch(w http.ResponseWriter, r *http.Request, now time.Time) (*Batch, error) {
+func (s *Server) admitBatch(w http.ResponseWriter, r *http.Request, now time.Time) (*store.Batch, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && mt != "text/plain") {
 		return nil, reject("content_type", EUnsupported, "send the batch as application/json (or text/plain from sendBeacon)")
@@ -126,7 +127,7 @@ func (s *Server) admitBatch(w http.ResponseWriter, r *http.Request, now time.Tim
 	}
 	bot := b.Bot || isCrawler(r.UserAgent())
 	b.Bot = bot
-	return &Batch{
+	return &store.Batch{
 		Batch:      *b,
 		ReceivedAt: now,
 		Visitor:    s.visitors.Hash(r, partner.ID, ip.String(), now),

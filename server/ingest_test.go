@@ -19,11 +19,13 @@ import (
 	"time"
 
 	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 const (
@@ -33,19 +35,19 @@ const (
 
 type ingestEnv struct {
 	srv   *server.Server
-	store server.Store
+	store store.Store
 	http  *httptest.Server
 }
 
 // faultyStore wraps a real store and fails or blocks writes on demand.
 type faultyStore struct {
-	server.Store
+	store.Store
 	mu    sync.Mutex
 	fail  error
 	block chan struct{}
 }
 
-func (f *faultyStore) Write(ctx context.Context, b []server.Batch) ([]server.Receipt, error) {
+func (f *faultyStore) Write(ctx context.Context, b []store.Batch) ([]store.Receipt, error) {
 	f.mu.Lock()
 	fail, block := f.fail, f.block
 	f.mu.Unlock()
@@ -156,9 +158,9 @@ func (e *ingestEnv) post(t *testing.T, p post) (*http.Response, string) {
 	return res, string(b)
 }
 
-func (e *ingestEnv) stored(t *testing.T) []server.Event {
+func (e *ingestEnv) stored(t *testing.T) []store.Event {
 	t.Helper()
-	evs, err := e.store.Events(context.Background(), server.EventQuery{})
+	evs, err := e.store.Events(context.Background(), store.EventQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +308,7 @@ func TestIngestDuplicateStorm(t *testing.T) {
 					t.Errorf("%d %s", res.StatusCode, body)
 					return
 				}
-				var r server.Receipt
+				var r store.Receipt
 				json.Unmarshal([]byte(body), &r)
 				mu.Lock()
 				accepted += r.Accepted

@@ -1,19 +1,18 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/fit"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // Installations: where partners' widgets run, whether they start and how
@@ -38,59 +37,6 @@ import (
 // wait for them. A crash loses at most that interval's counts; a graceful
 // stop writes them (Server.Close), and a read on this server writes its
 // own first.
-
-// InstallStore keeps installation counts: a server.Store has it.
-type InstallStore interface {
-	// AddInstallCounts adds counts to the stored ones, in one transaction:
-	// N is added, except for the metric InstallSeen, whose stored N is the
-	// greatest given (a time). Concurrent calls, from one server or many,
-	// lose nothing.
-	AddInstallCounts(ctx context.Context, counts []InstallCount) error
-
-	// InstallCounts returns the counts of the days from q.From to q.To
-	// (inclusive, UTC days), sorted by day, partner, origin, path, metric
-	// and key.
-	InstallCounts(ctx context.Context, q InstallQuery) ([]InstallCount, error)
-}
-
-// InstallCount is one figure of one host page on one UTC day.
-type InstallCount struct {
-	Day     time.Time
-	Partner string // UnknownPartner for a partner id that is not registered
-	Origin  string // the host page's origin; InstallOther past the cap
-	Path    string // the host page's path; "" when unknown, InstallOther past the cap
-	Metric  string // one of the Install… metrics
-	Key     string
-	N       int64
-}
-
-// InstallQuery selects installation counts.
-type InstallQuery struct {
-	Partners []string  // nil for all
-	From, To time.Time // UTC days, both included
-}
-
-// The metrics of installation counts, and their keys.
-const (
-	InstallServed      = "served"      // a first widget page served; key ""
-	InstallRefused     = "refused"     // refused: key "origin", or "partner <asked id>"
-	InstallStarted     = "started"     // a start report; key ""
-	InstallError       = "error"       // key: the error's code
-	InstallLocale      = "locale"      // pages served by locale; key: the locale
-	InstallVersion     = "version"     // pages served by content version; key: the version
-	InstallPainted     = "painted"     // start times by bucket: key, the bucket's upper bound in ms
-	InstallInteractive = "interactive" //
-	InstallTakeover    = "takeover"    //
-	InstallSeen        = "seen"        // the latest serve, refusal or report: N is unix seconds; key ""
-)
-
-// UnknownPartner is the partner unregistered partner ids are counted
-// under (no valid partner id has a "?"), InstallOther the origin or path
-// counted past the caps.
-const (
-	UnknownPartner = "?"
-	InstallOther   = "*"
-)
 
 // startBuckets are the upper bounds, in ms, of the start-time histograms:
 // a small fixed set, enough for a p50 and a p75 to say "under 500 ms".
@@ -117,7 +63,7 @@ const errorWidget = startWidget
 // Bounds of what one server counts per UTC day, so that made-up paths,
 // origins or partner ids cannot grow memory or storage without end: host
 // pages per partner, refused origins per partner, and refused partner ids
-// with their origins. Past a cap the count goes to InstallOther.
+// with their origins. Past a cap the count goes to store.InstallOther.
 const (
 	maxInstallPages     = 200
 	maxRefusedOrigins   = 20
@@ -138,7 +84,7 @@ type installKey struct {
 // installCounter adds up installation counts in memory until they are
 // flushed to the store.
 type installCounter struct {
-	store InstallStore
+	store store.InstallStore
 
 	mu      sync.Mutex
 	pending map[installKey]int64
@@ -158,7 +104,7 @@ type dayPartner struct {
 	kind    string // "page" or "refused"
 }
 
-func newInstallCounter(store InstallStore) *installCounter {
+func newInstallCounter(store store.InstallStore) *installCounter {
 	c := &installCounter{store: store, pending: map[installKey]int64{}, ranks: map[dayPartner]*rankedValues{}, flushing: make(chan struct{}, 1)}
 	c.flushing <- struct{}{}
 	return c
@@ -221,9 +167,9 @@ func (c *installCounter) Flush(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	counts := make([]InstallCount, 0, len(pending))
+	counts := make([]store.InstallCount, 0, len(pending))
 	for k, n := range pending {
-		counts = append(counts, InstallCount{Day: k.day, Partner: k.partner, Origin: k.origin, Path: k.path, Metric: k.metric, Key: k.key, N: n})
+		counts = append(counts, store.InstallCount{Day: k.day, Partner: k.partner, Origin: k.origin, Path: k.path, Metric: k.metric, Key: k.key, N: n})
 	}
 	if err := c.store.AddInstallCounts(ctx, counts); err != nil {
 		c.mu.Lock()
@@ -244,14 +190,14 @@ func flushContext(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 func (c *installCounter) addLocked(k installKey, n int64) {
-	if k.metric == InstallSeen {
+	if k.metric == store.InstallSeen {
 		c.pending[k] = max(c.pending[k], n)
 		return
 	}
 	c.pending[k] += n
 }
 
-// capped counts one of value and returns it, or InstallOther when the
+// capped counts one of value and returns it, or store.InstallOther when the
 // day's values of kind for partner that are counted most, up to limit,
 // do not include it (see rankedValues). The caller holds c.mu.
 func (c *installCounter) capped(day time.Time, partner, kind, value string, limit int) string {
@@ -269,7 +215,7 @@ func (c *installCounter) capped(day time.Time, partner, kind, value string, limi
 	if r.count(value) {
 		return value
 	}
-	return InstallOther
+	return store.InstallOther
 }
 
 // installPage is a host page as counted: the day, partner, origin and path.
@@ -279,11 +225,11 @@ type installPage struct {
 }
 
 // page returns the counted page of partner's origin and path at now: past
-// the cap, its InstallOther path. The caller holds c.mu.
+// the cap, its store.InstallOther path. The caller holds c.mu.
 func (c *installCounter) page(now time.Time, partner, origin, path string) installPage {
-	day := Day(now)
-	if c.capped(day, partner, "page", origin+" "+path, maxInstallPages) == InstallOther {
-		path = InstallOther
+	day := store.Day(now)
+	if c.capped(day, partner, "page", origin+" "+path, maxInstallPages) == store.InstallOther {
+		path = store.InstallOther
 	}
 	return installPage{day, partner, origin, path}
 }
@@ -295,7 +241,7 @@ func (c *installCounter) add(p installPage, now time.Time, counts ...installCoun
 	for _, x := range counts {
 		c.addLocked(installKey{p.day, p.partner, p.origin, p.path, x.metric, x.key}, 1)
 	}
-	c.addLocked(installKey{p.day, p.partner, p.origin, p.path, InstallSeen, ""}, now.Unix())
+	c.addLocked(installKey{p.day, p.partner, p.origin, p.path, store.InstallSeen, ""}, now.Unix())
 }
 
 type installCountOf struct{ metric, key string }
@@ -305,35 +251,35 @@ func (c *installCounter) served(now time.Time, partner, origin, path, locale, ve
 	c.mu.Lock()
 	p := c.page(now, partner, origin, path)
 	c.mu.Unlock()
-	c.add(p, now, installCountOf{InstallServed, ""}, installCountOf{InstallLocale, locale}, installCountOf{InstallVersion, version})
+	c.add(p, now, installCountOf{store.InstallServed, ""}, installCountOf{store.InstallLocale, locale}, installCountOf{store.InstallVersion, version})
 }
 
 // refused counts a widget page refused: for a registered partner whose
 // list lacks origin, or for an unregistered partner id asked (counted
-// under UnknownPartner). An unregistered id asked from an origin a partner
+// under store.UnknownPartner). An unregistered id asked from an origin a partner
 // registered (owner; "" for none) is most likely that partner's typo: it
 // is ranked among that partner's own, so that made-up ids and origins
 // asked from anywhere else cannot push it out.
 func (c *installCounter) refused(now time.Time, partner, asked, origin, owner string) {
-	day := Day(now)
+	day := store.Day(now)
 	c.mu.Lock()
 	var p installPage
 	var key string
-	if partner == UnknownPartner {
-		pool := UnknownPartner
+	if partner == store.UnknownPartner {
+		pool := store.UnknownPartner
 		if owner != "" {
 			pool = owner
 		}
 		v := c.capped(day, pool, "unknown partner", asked+" "+origin, maxUnknownPartners)
-		if v == InstallOther {
-			asked, origin = InstallOther, InstallOther
+		if v == store.InstallOther {
+			asked, origin = store.InstallOther, store.InstallOther
 		}
-		p, key = installPage{day, UnknownPartner, origin, ""}, "partner "+asked
+		p, key = installPage{day, store.UnknownPartner, origin, ""}, "partner "+asked
 	} else {
 		p, key = installPage{day, partner, c.capped(day, partner, "refused", origin, maxRefusedOrigins), ""}, "origin"
 	}
 	c.mu.Unlock()
-	c.add(p, now, installCountOf{InstallRefused, key})
+	c.add(p, now, installCountOf{store.InstallRefused, key})
 }
 
 // startReport is what a widget page reports once it has started.
@@ -347,14 +293,14 @@ func (c *installCounter) started(now time.Time, partner, origin, path string, re
 	c.mu.Lock()
 	p := c.page(now, partner, origin, path)
 	c.mu.Unlock()
-	counts := []installCountOf{{InstallStarted, ""}}
+	counts := []installCountOf{{store.InstallStarted, ""}}
 	if rep.err != "" {
-		counts = append(counts, installCountOf{InstallError, rep.err})
+		counts = append(counts, installCountOf{store.InstallError, rep.err})
 	}
 	for _, t := range []struct {
 		metric string
 		ms     int
-	}{{InstallPainted, rep.painted}, {InstallInteractive, rep.interactive}, {InstallTakeover, rep.takeover}} {
+	}{{store.InstallPainted, rep.painted}, {store.InstallInteractive, rep.interactive}, {store.InstallTakeover, rep.takeover}} {
 		if t.ms >= 0 {
 			counts = append(counts, installCountOf{t.metric, startBucket(t.ms)})
 		}
@@ -368,7 +314,7 @@ func (c *installCounter) failed(now time.Time, partner, origin, path, code strin
 	c.mu.Lock()
 	p := c.page(now, partner, origin, path)
 	c.mu.Unlock()
-	c.add(p, now, installCountOf{InstallError, code})
+	c.add(p, now, installCountOf{store.InstallError, code})
 }
 
 // countWidgetPage counts a widget page request that widgetRequest has
@@ -391,7 +337,7 @@ func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
 	}
 	origin, err := NormalizeOrigin(q.Get("origin"))
 	if err != nil {
-		origin = InstallOther // not an origin at all: counted, never shown as one
+		origin = store.InstallOther // not an origin at all: counted, never shown as one
 	}
 	path := q.Get("path")
 	if !validPagePath(path) {
@@ -403,9 +349,9 @@ func (s *Server) countWidgetPage(r *http.Request, req *widgetRequest) {
 	switch {
 	case !ok:
 		if !content.ValidID(asked) {
-			asked = InstallOther
+			asked = store.InstallOther
 		}
-		s.installs.refused(now, UnknownPartner, asked, origin, ps.ownerOf(origin))
+		s.installs.refused(now, store.UnknownPartner, asked, origin, ps.ownerOf(origin))
 		s.metrics.widgetRefused.WithLabelValues(unknownPartnerLabel, "partner").Inc()
 	case !partner.AllowsOrigin(origin):
 		s.installs.refused(now, partner.ID, "", origin, "")
@@ -520,15 +466,6 @@ func (s *Server) handleWidgetStarted(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// SortInstallCounts sorts counts as InstallCounts returns them: by day,
-// partner, origin, path, metric and key, byte by byte.
-func SortInstallCounts(counts []InstallCount) {
-	slices.SortFunc(counts, func(a, b InstallCount) int {
-		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(a.Partner, b.Partner), strings.Compare(a.Origin, b.Origin),
-			strings.Compare(a.Path, b.Path), strings.Compare(a.Metric, b.Metric), strings.Compare(a.Key, b.Key))
-	})
 }
 
 // ownerOf returns the first partner, by id, that registered origin (in

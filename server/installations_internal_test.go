@@ -5,13 +5,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // idleStore keeps no installation counts: the flushes of a test server's
 // counters, every installFlushEvery, find nothing wrong with it.
-func (idleStore) AddInstallCounts(context.Context, []InstallCount) error { return nil }
+func (idleStore) AddInstallCounts(context.Context, []store.InstallCount) error { return nil }
 
-func (idleStore) InstallCounts(context.Context, InstallQuery) ([]InstallCount, error) {
+func (idleStore) InstallCounts(context.Context, store.InstallQuery) ([]store.InstallCount, error) {
 	return nil, nil
 }
 
@@ -23,7 +25,7 @@ type stuckStore struct {
 	release chan struct{}
 }
 
-func (s stuckStore) AddInstallCounts(context.Context, []InstallCount) error {
+func (s stuckStore) AddInstallCounts(context.Context, []store.InstallCount) error {
 	s.entered <- struct{}{}
 	<-s.release
 	return nil

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 //go:embed installations.html
@@ -55,9 +57,9 @@ type startTimeRow struct {
 
 // startTimeLabels name the start times, in the order a start goes.
 var startTimeLabels = []struct{ metric, label string }{
-	{InstallPainted, "Table painted"},
-	{InstallInteractive, "Interactive"},
-	{InstallTakeover, "Client took over"},
+	{store.InstallPainted, "Table painted"},
+	{store.InstallInteractive, "Interactive"},
+	{store.InstallTakeover, "Client took over"},
 }
 
 // handleInstallationsPage handles "GET /dashboard/installations": where
@@ -107,7 +109,7 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 		row := installationRow{Installation: in, PartnerName: s.partnerName(in.Partner), Page: in.Origin + in.Path, Errors: errorList(in.Errors)}
 		if in.Other > 0 {
 			row.Page, row.PartnerName = fmt.Sprintf("%d more host %s", in.Other, plural(in.Other, "page")), "(several)"
-		} else if in.Path == InstallOther {
+		} else if in.Path == store.InstallOther {
 			row.Page = in.Origin + ": other pages (past the daily count of pages kept one by one)"
 		}
 		for _, l := range startTimeLabels {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // InstallationsReport is what GET /api/v1/installations answers and the
@@ -98,11 +100,11 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 	if err := s.installs.Flush(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "storing installation counts before a read", "err", err)
 	}
-	iq := InstallQuery{From: q.from, To: q.to}
+	iq := store.InstallQuery{From: q.from, To: q.to}
 	if q.partner != "" {
 		// A refusal of an unregistered partner id is the partner's when it
 		// came from one of its origins: most likely a typo in its snippet.
-		iq.Partners = []string{q.partner, UnknownPartner}
+		iq.Partners = []string{q.partner, store.UnknownPartner}
 	}
 	counts, err := s.cfg.Store.InstallCounts(r.Context(), iq)
 	if err != nil {
@@ -129,7 +131,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 	type refusedKey struct{ partner, asked, origin string }
 	refused := map[refusedKey]*RefusedOrigin{}
 	for _, c := range counts {
-		if c.Metric == InstallRefused {
+		if c.Metric == store.InstallRefused {
 			k := refusedKey{partner: c.Partner, origin: c.Origin}
 			reason := "origin"
 			if asked, ok := strings.CutPrefix(c.Key, "partner "); ok {
@@ -149,8 +151,8 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			ro.Refused += c.N
 			continue
 		}
-		if c.Partner == UnknownPartner {
-			if c.Metric == InstallSeen {
+		if c.Partner == store.UnknownPartner {
+			if c.Metric == store.InstallSeen {
 				for k, ro := range refused {
 					if k.asked != "" && k.origin == c.Origin {
 						ro.LastSeen = later(ro.LastSeen, time.Unix(c.N, 0).UTC())
@@ -171,17 +173,17 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 		}
 		in := pf.inst
 		switch c.Metric {
-		case InstallServed:
+		case store.InstallServed:
 			in.Served += c.N
-		case InstallStarted:
+		case store.InstallStarted:
 			in.Started += c.N
-		case InstallError:
+		case store.InstallError:
 			in.Errors[c.Key] += c.N
-		case InstallLocale:
+		case store.InstallLocale:
 			pf.locales[c.Key] += c.N
-		case InstallVersion:
+		case store.InstallVersion:
 			pf.version[c.Key] += c.N
-		case InstallPainted, InstallInteractive, InstallTakeover:
+		case store.InstallPainted, store.InstallInteractive, store.InstallTakeover:
 			b, err := strconv.Atoi(c.Key)
 			if err != nil {
 				return nil, fmt.Errorf("installation count %s %q is malformed", c.Metric, c.Key)
@@ -190,7 +192,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 				pf.times[c.Metric] = map[int]int64{}
 			}
 			pf.times[c.Metric][b] += c.N
-		case InstallSeen:
+		case store.InstallSeen:
 			if c.Path == "" && c.Origin != "" {
 				// A refusal's time: the page key has no path.
 				for k, ro := range refused {
@@ -218,7 +220,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			strings.Compare(x.Partner, y.Partner), strings.Compare(x.Origin, y.Origin), strings.Compare(x.Path, y.Path))
 	})
 	if len(kept) > maxReportInstallations {
-		other := &pageFigures{inst: &Installation{Partner: q.partner, Origin: InstallOther, Path: InstallOther, Errors: map[string]int64{},
+		other := &pageFigures{inst: &Installation{Partner: q.partner, Origin: store.InstallOther, Path: store.InstallOther, Errors: map[string]int64{},
 			StartTimes: map[string]StartTime{}, Other: int64(len(kept) - maxReportInstallations)},
 			locales: map[string]int64{}, version: map[string]int64{}, times: map[string]map[int]int64{}}
 		for _, pf := range kept[maxReportInstallations:] {
@@ -278,7 +280,7 @@ func (s *Server) installations(r *http.Request, v viewer, q statsQuery) (*Instal
 			strings.Compare(a.Origin, b.Origin), strings.Compare(a.AskedPartner, b.AskedPartner))
 	})
 	if len(rep.Refused) > maxReportRefused {
-		other := RefusedOrigin{Partner: q.partner, Origin: InstallOther, Reason: "other", Other: int64(len(rep.Refused) - maxReportRefused)}
+		other := RefusedOrigin{Partner: q.partner, Origin: store.InstallOther, Reason: "other", Other: int64(len(rep.Refused) - maxReportRefused)}
 		for _, ro := range rep.Refused[maxReportRefused:] {
 			other.Refused += ro.Refused
 			other.LastSeen = later(other.LastSeen, ro.LastSeen)
@@ -374,7 +376,7 @@ func errorList(errs map[string]int64) string {
 // sites"), never a bare instruction to register an origin.
 func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name func(string) string) string {
 	asked := fmt.Sprintf("Browsers asked %d %s for the widget from %s.", ro.Refused, plural(ro.Refused, "time"), ro.Origin)
-	if ro.Origin == InstallOther {
+	if ro.Origin == store.InstallOther {
 		return "More origins were refused than are listed one by one: check the server's log and the partners' snippets."
 	}
 	if ro.Reason == "origin" {
@@ -384,7 +386,7 @@ func refusalFix(ro *RefusedOrigin, v viewer, owners map[string][]string, name fu
 		return fmt.Sprintf("%s If %s is yours, ask your Forge Fit contact to register it for %s. Until then the widget does not show there. If it is not yours, nothing needs doing.", asked, ro.Origin, name(ro.Partner))
 	}
 	id := ro.AskedPartner
-	if id == InstallOther {
+	if id == store.InstallOther {
 		id = "an unregistered id"
 	} else {
 		id = strconv.Quote(id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"html"
 	"io"
 	"net/http"
@@ -23,7 +24,7 @@ import (
 // sessionCheckStore wraps a real store and fails its session checks on
 // demand, as a database gone away does.
 type sessionCheckStore struct {
-	server.Store
+	store.Store
 	fail atomic.Bool
 }
 
@@ -84,9 +85,9 @@ func TestInstallationsRefuseWidget(t *testing.T) {
 // committedThenCancelledStore adds installation counts for good, then,
 // when the flush's context has ended meanwhile, reports the cancel, as a
 // driver does that sees the context end after the commit.
-type committedThenCancelledStore struct{ server.Store }
+type committedThenCancelledStore struct{ store.Store }
 
-func (s committedThenCancelledStore) AddInstallCounts(ctx context.Context, counts []server.InstallCount) error {
+func (s committedThenCancelledStore) AddInstallCounts(ctx context.Context, counts []store.InstallCount) error {
 	if err := s.Store.AddInstallCounts(context.WithoutCancel(ctx), counts); err != nil {
 		return err
 	}
@@ -114,14 +115,14 @@ func TestInstallationsReadCancelledCountsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	day := server.Day(time.Now())
-	counts, err := e.store.InstallCounts(context.Background(), server.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
+	day := store.Day(time.Now())
+	counts, err := e.store.InstallCounts(context.Background(), store.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var served int64
 	for _, c := range counts {
-		if c.Metric == server.InstallServed {
+		if c.Metric == store.InstallServed {
 			served += c.N
 		}
 	}
@@ -137,7 +138,7 @@ func TestInstallationsReadCancelledCountsOnce(t *testing.T) {
 func TestInstallationsReportIsBounded(t *testing.T) {
 	e := newStatsEnv(t)
 	clock := server.SetTestClock(e.srv)
-	first := server.Day(time.Now())
+	first := store.Day(time.Now())
 	for range 3 {
 		e.widgetPage(t, page("acme", partnerPage, "/often"), browserAgent)
 	}
@@ -157,7 +158,7 @@ func TestInstallationsReportIsBounded(t *testing.T) {
 			origins++
 		}
 	}
-	last := server.Day(first.Add(4 * 24 * time.Hour))
+	last := store.Day(first.Add(4 * 24 * time.Hour))
 	q := "?from=" + first.Format(time.DateOnly) + "&to=" + last.Format(time.DateOnly)
 	status, rep := e.installations(t, q, acmeToken)
 	if status != 200 {
@@ -382,7 +383,7 @@ func TestStartReportsNeedTheirPagesToken(t *testing.T) {
 	if status := postStart(t, e, report(m[1])); status != 403 {
 		t.Errorf("a report with an expired token: %d, want 403", status)
 	}
-	_, rep := e.installations(t, "?from="+server.Day(time.Now()).Format(time.DateOnly), acmeToken)
+	_, rep := e.installations(t, "?from="+store.Day(time.Now()).Format(time.DateOnly), acmeToken)
 	var started int64
 	for _, in := range rep.Installations {
 		started += in.Started

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
 
@@ -300,7 +301,7 @@ func TestInstallationsDayBoundary(t *testing.T) {
 	e := newStatsEnv(t)
 	clock := server.SetTestClock(e.srv)
 	now := time.Now().UTC()
-	midnight := server.Day(now).AddDate(0, 0, 1)
+	midnight := store.Day(now).AddDate(0, 0, 1)
 	clock.Advance(midnight.Add(-time.Second).Sub(now))
 	e.widgetPage(t, page("acme", partnerPage, "/it"), browserAgent)
 	clock.Advance(2 * time.Second)
@@ -390,14 +391,14 @@ func TestCloseStoresInstallationCounts(t *testing.T) {
 	if err := e.srv.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	day := server.Day(time.Now())
-	counts, err := e.store.InstallCounts(context.Background(), server.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
+	day := store.Day(time.Now())
+	counts, err := e.store.InstallCounts(context.Background(), store.InstallQuery{From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var served int64
 	for _, c := range counts {
-		if c.Metric == server.InstallServed {
+		if c.Metric == store.InstallServed {
 			served += c.N
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 func TestVisitorHash(t *testing.T) {
@@ -30,7 +32,7 @@ func TestVisitorHash(t *testing.T) {
 		t.Error("the hash did not change with the day's salt")
 	}
 	v.Hash(r, "acme", "192.0.2.1", day1.Add(72*time.Hour))
-	if _, ok := v.salts[Day(day1)]; ok {
+	if _, ok := v.salts[store.Day(day1)]; ok {
 		t.Error("a salt older than 48 hours is still kept")
 	}
 	for _, h := range []string{"Sec-GPC", "DNT"} {

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // retentionBatch is how many raw events one delete removes: small, so the
@@ -13,8 +15,8 @@ const retentionBatch = 1000
 // at start and then every interval, until ctx ends. Rollups are kept, so
 // stats over old days survive.
 func (s *Server) RunRetention(ctx context.Context, keep, interval time.Duration) {
-	if keep < MinRetention {
-		keep = MinRetention
+	if keep < store.MinRetention {
+		keep = store.MinRetention
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/store"
 )
 
 // TestVisitorHashSurvivesARestart posts one visitor's events to a server on
@@ -14,7 +14,7 @@ import (
 func TestVisitorHashSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	const browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
-	visit := func(e *ingestEnv, ua string) server.Event {
+	visit := func(e *ingestEnv, ua string) store.Event {
 		t.Helper()
 		res, body := e.post(t, post{body: batchBody("acme", partnerPage, newEvent("widget_viewed", "")), ua: ua})
 		if res.StatusCode != 202 {

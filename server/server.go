@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ehforge/forgefit/public"
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
 
@@ -29,7 +31,7 @@ type Config struct {
 	Partners *Partners
 	Web      *Web
 	Widgets  http.Handler
-	Store    Store
+	Store    store.Store
 	Log      *slog.Logger
 
 	// AdminToken opens /metrics, the stats and the dashboard to everything.
@@ -75,7 +77,7 @@ type Server struct {
 	partnerLimits *limiters
 	authFailures  *limiters // failed authentications by client (see auth.go)
 	sessions      *sessions
-	months        *monthCache
+	figures       *stats.Reader
 	contentIDs    *contentIDs
 	dashboard     *dashboard
 	installs      *installCounter
@@ -99,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	// Servers sharing a database share the visitor-hash salt through it,
 	// when the store can.
-	shared, _ := cfg.Store.(VisitorSalts)
+	shared, _ := cfg.Store.(store.VisitorSalts)
 	s := &Server{
 		cfg:           cfg,
 		log:           cfg.Log,
@@ -118,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		key = newSecret() // sessions then last as long as this process
 	}
 	s.sessions = newSessions(key)
-	s.months = newMonthCache(monthCacheEntries, monthCacheBytes)
+	s.figures = stats.NewReader(cfg.Store, func() time.Time { return s.now() })
 	s.contentIDs = newContentIDs(cfg.Content, cfg.Store.Rollups, cfg.Log, s.now())
 	if s.dashboard, err = newDashboard(); err != nil {
 		return nil, err

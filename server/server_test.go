@@ -18,6 +18,8 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 // newTestServer builds a Server whose widget pages are answered by a
@@ -59,10 +61,10 @@ func newTestServer(t *testing.T) (*Server, *[]url.Values) {
 
 // idleStore stands in for a store in tests of routes that never touch one;
 // ingest and stats are tested against a real SQLite file (ingest_test.go).
-type idleStore struct{ Store }
+type idleStore struct{ store.Store }
 
 func (idleStore) Ping(context.Context) error { return nil }
-func (idleStore) Write(context.Context, []Batch) ([]Receipt, error) {
+func (idleStore) Write(context.Context, []store.Batch) ([]store.Receipt, error) {
 	return nil, errors.New("idleStore")
 }
 

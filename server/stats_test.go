@@ -17,6 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
 )
 
 const (
@@ -38,7 +41,7 @@ func intp(i int) *int           { return &i }
 func floatp(f float64) *float64 { return &f }
 
 // visit is one visitor's widget mount as the store receives it.
-func visit(partner string, received time.Time, visitor string, events ...event.Event) server.Batch {
+func visit(partner string, received time.Time, visitor string, events ...event.Event) store.Batch {
 	for i := range events {
 		events[i].ID = uuid.Must(uuid.NewV7()).String()
 		events[i].At = received
@@ -47,7 +50,7 @@ func visit(partner string, received time.Time, visitor string, events ...event.E
 	if partner == "other" {
 		origin = "https://other.example"
 	}
-	b := server.Batch{
+	b := store.Batch{
 		Batch: event.Batch{Partner: partner, Widget: widgetID, Locale: "en", ContentVersion: "v1",
 			Page: event.Page{Origin: origin, Path: "/it"}, UTM: event.UTM{Source: "news"}, Events: events},
 		ReceivedAt: received,
@@ -60,7 +63,7 @@ func visit(partner string, received time.Time, visitor string, events ...event.E
 
 func ev(t event.Type, d event.Data) event.Event { return event.Event{Type: t, Data: d} }
 
-func (e *ingestEnv) write(t *testing.T, batches ...server.Batch) {
+func (e *ingestEnv) write(t *testing.T, batches ...store.Batch) {
 	t.Helper()
 	if _, err := e.store.Write(context.Background(), batches); err != nil {
 		t.Fatal(err)
@@ -112,56 +115,56 @@ func TestStatsFromKnownEvents(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
-	var got server.Stats
+	var got stats.Stats
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	day1Figures := server.Figures{
+	day1Figures := stats.Figures{
 		Loads: 2, Views: 2, ViewRate: 1, Visitors: 2, QuizStarts: 2, Answers: 3, Completions: 1, CompletionRate: 0.5,
 		CTAClicks: 1, ClickThrough: 0.5, FAQOpens: 1, WorksheetCompletions: 1, CoManaged: 1,
 		TestEvents: 1, BotEvents: 1, // left out of every figure above
 	}
-	day2Figures := server.Figures{Loads: 1}
+	day2Figures := stats.Figures{Loads: 1}
 	totals := day1Figures
 	totals.Loads, totals.ViewRate = 3, 0.6667
-	want := server.Stats{
+	want := stats.Stats{
 		From: "2026-11-20", To: "2026-11-21", TimeZone: "UTC", Partner: "acme",
 		Totals: totals,
-		Days:   []server.DayStats{{Day: "2026-11-20", Figures: day1Figures}, {Day: "2026-11-21", Figures: day2Figures}},
-		Questions: []server.QuestionStats{
-			{Question: "internal-it", Index: 0, Answers: 2, DropOff: 0, Options: []server.Ranked{{Value: "capable-team", Count: 1}, {Value: "none", Count: 1}}},
-			{Question: "control", Index: 1, Answers: 1, DropOff: 0.5, Options: []server.Ranked{{Value: "keep", Count: 1}}},
+		Days:   []stats.DayStats{{Day: "2026-11-20", Figures: day1Figures}, {Day: "2026-11-21", Figures: day2Figures}},
+		Questions: []stats.QuestionStats{
+			{Question: "internal-it", Index: 0, Answers: 2, DropOff: 0, Options: []stats.Ranked{{Value: "capable-team", Count: 1}, {Value: "none", Count: 1}}},
+			{Question: "control", Index: 1, Answers: 1, DropOff: 0.5, Options: []stats.Ranked{{Value: "keep", Count: 1}}},
 		},
 		Outcomes:        map[string]int64{"co-managed": 1},
 		Recommendations: map[string]int64{},
-		CTAs:            []server.CTAStats{{CTA: "contact", Outcome: "co-managed", Clicks: 1}},
-		FAQs:            []server.Ranked{{Value: "m365", Count: 1}},
-		Worksheet: server.WorksheetStats{Completions: 1, Shared: []server.Ranked{{Value: "patching", Count: 1}},
-			Undecided: []server.Ranked{{Value: "backup-validation", Count: 1}, {Value: "patching-x", Count: 1}}},
-		TopPages:        []server.Ranked{{Value: partnerPage + "/it", Count: 2}},
-		UTMSources:      []server.Ranked{{Value: "news", Count: 2}},
-		UTMMediums:      []server.Ranked{},
-		UTMCampaigns:    []server.Ranked{},
-		Locales:         []server.Ranked{{Value: "en", Count: 2}},
-		ContentVersions: []server.Ranked{{Value: "v1", Count: 2}},
+		CTAs:            []stats.CTAStats{{CTA: "contact", Outcome: "co-managed", Clicks: 1}},
+		FAQs:            []stats.Ranked{{Value: "m365", Count: 1}},
+		Worksheet: stats.WorksheetStats{Completions: 1, Shared: []stats.Ranked{{Value: "patching", Count: 1}},
+			Undecided: []stats.Ranked{{Value: "backup-validation", Count: 1}, {Value: "patching-x", Count: 1}}},
+		TopPages:        []stats.Ranked{{Value: partnerPage + "/it", Count: 2}},
+		UTMSources:      []stats.Ranked{{Value: "news", Count: 2}},
+		UTMMediums:      []stats.Ranked{},
+		UTMCampaigns:    []stats.Ranked{},
+		Locales:         []stats.Ranked{{Value: "en", Count: 2}},
+		ContentVersions: []stats.Ranked{{Value: "v1", Count: 2}},
 	}
 	if got.FreshAsOf == nil || !got.FreshAsOf.Equal(nextDay) {
 		t.Errorf("fresh_as_of %v, want %v", got.FreshAsOf, nextDay)
 	}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(server.Stats{}, "FreshAsOf"), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(stats.Stats{}, "FreshAsOf"), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 
 	// An empty range: every day listed, all zero, nothing fresh.
 	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-01&to=2026-10-03", "admin-secret")
-	var empty server.Stats
+	var empty stats.Stats
 	json.Unmarshal(body, &empty)
-	if len(empty.Days) != 3 || empty.Totals != (server.Figures{}) || empty.FreshAsOf != nil {
+	if len(empty.Days) != 3 || empty.Totals != (stats.Figures{}) || empty.FreshAsOf != nil {
 		t.Errorf("empty range: %d days, totals %+v, fresh %v", len(empty.Days), empty.Totals, empty.FreshAsOf)
 	}
 	// All partners (admin): the other partner's view counts too.
 	_, body = e.getStats(t, "/api/v1/stats?from=2026-11-20&to=2026-11-20", "admin-secret")
-	var all server.Stats
+	var all stats.Stats
 	json.Unmarshal(body, &all)
 	if all.Totals.Views != 3 {
 		t.Errorf("all partners, one day: %d views, want 3", all.Totals.Views)
@@ -176,7 +179,7 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 	e := newStatsEnv(t)
 	day1 := time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC)
 	day2, day3 := day1.AddDate(0, 0, 1), day1.AddDate(0, 0, 2) // day3 is in the next month
-	flagged := func(b server.Batch, test, bot bool) server.Batch {
+	flagged := func(b store.Batch, test, bot bool) store.Batch {
 		b.Test, b.Bot = test, bot
 		return b
 	}
@@ -191,17 +194,17 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 		flagged(visit("other", day1, "", viewed, viewed), true, false),
 	)
 	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-30&to=2026-11-01", "admin-secret")
-	var got server.Stats
+	var got stats.Stats
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	day1Figures := server.Figures{Loads: 1, Views: 1, ViewRate: 1, Visitors: 1, TestEvents: 3, BotEvents: 3}
+	day1Figures := stats.Figures{Loads: 1, Views: 1, ViewRate: 1, Visitors: 1, TestEvents: 3, BotEvents: 3}
 	totals := day1Figures
 	totals.TestEvents, totals.BotEvents = 3+1, 3+5
-	wantDays := []server.DayStats{
+	wantDays := []stats.DayStats{
 		{Day: "2026-10-30", Figures: day1Figures},
-		{Day: "2026-10-31", Figures: server.Figures{BotEvents: 5}},
-		{Day: "2026-11-01", Figures: server.Figures{TestEvents: 1}},
+		{Day: "2026-10-31", Figures: stats.Figures{BotEvents: 5}},
+		{Day: "2026-11-01", Figures: stats.Figures{TestEvents: 1}},
 	}
 	if diff := cmp.Diff(wantDays, got.Days); diff != "" {
 		t.Errorf("days (-want +got):\n%s", diff)
@@ -217,9 +220,9 @@ func TestStatsCountEventsLeftOut(t *testing.T) {
 	}
 	// Days with only events left out: nothing counted, nothing fresh.
 	_, body = e.getStats(t, "/api/v1/stats?partner=acme&from=2026-10-31&to=2026-11-01", "admin-secret")
-	var leftOut server.Stats
+	var leftOut stats.Stats
 	json.Unmarshal(body, &leftOut)
-	if want := (server.Figures{TestEvents: 1, BotEvents: 5}); leftOut.Totals != want || leftOut.FreshAsOf != nil {
+	if want := (stats.Figures{TestEvents: 1, BotEvents: 5}); leftOut.Totals != want || leftOut.FreshAsOf != nil {
 		t.Errorf("days with only events left out: totals %+v, fresh %v; want %+v and none fresh", leftOut.Totals, leftOut.FreshAsOf, want)
 	}
 
@@ -270,7 +273,7 @@ func TestStatsAccess(t *testing.T) {
 					t.Fatalf("%s: %d, want %d: %s", path, res.StatusCode, tc.status, body)
 				}
 				if tc.status == 200 && path == "/api/v1/stats" {
-					var st server.Stats
+					var st stats.Stats
 					json.Unmarshal(body, &st)
 					if st.Partner != tc.partner {
 						t.Errorf("answer about partner %q, want %q", st.Partner, tc.partner)
@@ -288,7 +291,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 	e := newStatsEnv(t)
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	for d := range 5 {
-		var batches []server.Batch
+		var batches []store.Batch
 		for v := range d + 1 {
 			batches = append(batches, visit("acme", start.AddDate(0, 0, d), fmt.Sprint("v", v),
 				ev(event.WidgetLoaded, event.Data{}), ev(event.WidgetViewed, event.Data{}),
@@ -319,7 +322,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 		csvViews[r[col["day"]]] += n
 	}
 	_, body = e.getStats(t, "/api/v1/stats"+q, "admin-secret")
-	var st server.Stats
+	var st stats.Stats
 	json.Unmarshal(body, &st)
 	jsonViews := map[string]int64{}
 	for _, d := range st.Days {
@@ -346,7 +349,7 @@ func TestStatsCSVAgreesWithJSON(t *testing.T) {
 func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 	e := newStatsEnv(t)
 	start := time.Now().UTC().AddDate(0, -4, 0)
-	var batches []server.Batch
+	var batches []store.Batch
 	for d := 0; d < 120; d += 3 {
 		at := start.AddDate(0, 0, d)
 		batches = append(batches, visit("acme", at, fmt.Sprint("v", d%7),
@@ -357,15 +360,15 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 	e.write(t, batches...)
 	from, to := start.AddDate(0, 0, 5), time.Now().UTC()
 	q := fmt.Sprintf("?partner=acme&from=%s&to=%s", from.Format(time.DateOnly), to.Format(time.DateOnly))
-	rollups, err := e.store.Rollups(context.Background(), server.RollupQuery{Partner: "acme", From: from, To: to})
+	rollups, err := e.store.Rollups(context.Background(), store.RollupQuery{Partner: "acme", From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := server.ComputeStats(rollups, from, to, "acme", "")
+	want := stats.Compute(rollups, from, to, "acme", "")
 	wantJSON, _ := json.Marshal(want)
 	for _, read := range []string{"cold", "cached"} {
 		_, body := e.getStats(t, "/api/v1/stats"+q, "admin-secret")
-		var got, w server.Stats
+		var got, w stats.Stats
 		json.Unmarshal(body, &got)
 		json.Unmarshal(wantJSON, &w)
 		if diff := cmp.Diff(w, got, cmpopts.EquateEmpty()); diff != "" {
@@ -379,8 +382,8 @@ func TestStatsCachedMonthsAgreeWithDailyRollups(t *testing.T) {
 
 func TestRetentionDeletesOldRawEventsAndKeepsRollups(t *testing.T) {
 	e := newStatsEnv(t)
-	old := server.Day(time.Now()).AddDate(0, 0, -500).Add(time.Hour) // all 1500 on one UTC day
-	var batches []server.Batch
+	old := store.Day(time.Now()).AddDate(0, 0, -500).Add(time.Hour) // all 1500 on one UTC day
+	var batches []store.Batch
 	for i := range 1500 { // more than one delete batch
 		batches = append(batches, visit("acme", old.Add(time.Duration(i)*time.Second), "", ev(event.WidgetViewed, event.Data{})))
 	}
@@ -400,7 +403,7 @@ func TestRetentionDeletesOldRawEventsAndKeepsRollups(t *testing.T) {
 	<-done
 	day := old.Format(time.DateOnly)
 	_, body := e.getStats(t, "/api/v1/stats?partner=acme&from="+day+"&to="+day, "admin-secret")
-	var st server.Stats
+	var st stats.Stats
 	json.Unmarshal(body, &st)
 	if st.Totals.Views != 1500 {
 		t.Errorf("the deleted day's rollup shows %d views, want 1500 (rollups are kept)", st.Totals.Views)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -10,11 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 )
-
-// maxStatsDays bounds a stats range: two years of days.
-const maxStatsDays = 731
 
 // statsQuery is a validated stats request.
 type statsQuery struct {
@@ -53,7 +53,7 @@ func (s *Server) parseStatsQuery(r *http.Request, v viewer) (statsQuery, error) 
 	if sq.widget != "" && !content.ValidID(sq.widget) {
 		return sq, Errorf(EInvalid, "widget: %q is not a widget id", sq.widget)
 	}
-	today := Day(s.now())
+	today := store.Day(s.now())
 	var err error
 	if sq.to, err = parseDay(q.Get("to"), today); err != nil {
 		return sq, Errorf(EInvalid, "to: %v", err)
@@ -64,8 +64,8 @@ func (s *Server) parseStatsQuery(r *http.Request, v viewer) (statsQuery, error) 
 	if sq.from.After(sq.to) {
 		return sq, Errorf(EInvalid, "from (%s) is after to (%s)", sq.from.Format(time.DateOnly), sq.to.Format(time.DateOnly))
 	}
-	if sq.days() > maxStatsDays {
-		return sq, Errorf(EInvalid, "the range covers %d days, at most %d", sq.days(), maxStatsDays)
+	if sq.days() > stats.MaxDays {
+		return sq, Errorf(EInvalid, "the range covers %d days, at most %d", sq.days(), stats.MaxDays)
 	}
 	return sq, nil
 }
@@ -82,13 +82,13 @@ func parseDay(v string, fallback time.Time) (time.Time, error) {
 }
 
 // stats reads q's rollups and computes its figures.
-func (s *Server) stats(r *http.Request, q statsQuery) (*Stats, error) {
-	parts, err := s.statsParts(r.Context(), q)
-	if err != nil {
-		return nil, err
-	}
-	return computeStats(parts, q.from, q.to, q.partner, q.widget), nil
+func (s *Server) stats(r *http.Request, q statsQuery) (*stats.Stats, error) {
+	return s.figures.Stats(r.Context(), stats.Query{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
 }
+
+// WarmStats reads the closed months and days of the last year for all
+// partners into the stats cache: see stats.Reader.Warm.
+func (s *Server) WarmStats(ctx context.Context) { s.figures.Warm(ctx, s.log) }
 
 // authorizedQuery identifies the viewer and reads the stats query it may
 // ask, or answers 401, 429, 403 or 400 and returns false.
@@ -149,7 +149,7 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rollups, err := s.cfg.Store.Rollups(r.Context(), RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
+	rollups, err := s.cfg.Store.Rollups(r.Context(), store.RollupQuery{Partner: q.partner, Widget: q.widget, From: q.from, To: q.to})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -161,7 +161,7 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(csvHeader)
 	rows := 0
-	write := func(day time.Time, partner, widget string, f *Figures) {
+	write := func(day time.Time, partner, widget string, f *stats.Figures) {
 		n := func(v int64) string { return strconv.FormatInt(v, 10) }
 		_ = cw.Write([]string{
 			day.Format(time.DateOnly), partner, widget, n(f.Loads), n(f.Views), n(f.Visitors),
@@ -185,8 +185,8 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 		rollups = rollups[n:]
 		widgets := make([]csvWidget, len(group))
 		for i := range group {
-			var d DayStats
-			d.add(&group[i])
+			var d stats.DayStats
+			d.Add(&group[i])
 			widgets[i] = csvWidget{group[i].Widget, d.Figures}
 		}
 		if len(widgets) > maxCSVWidgets {
@@ -202,14 +202,14 @@ func (s *Server) handleStatsCSV(w http.ResponseWriter, r *http.Request) {
 // csvWidget is one widget's row of a day and partner in the CSV.
 type csvWidget struct {
 	id      string
-	figures Figures
+	figures stats.Figures
 }
 
 // capCSVWidgets returns maxCSVWidgets rows for one day and partner's
 // widgets: the content's widgets first, then those with the most events,
 // then a csvOther row that sums the rest.
 func (s *Server) capCSVWidgets(widgets []csvWidget) []csvWidget {
-	events := func(f *Figures) int64 {
+	events := func(f *stats.Figures) int64 {
 		return f.Loads + f.Views + f.QuizStarts + f.Answers + f.Completions + f.Restarts + f.Recommendations +
 			f.CTAClicks + f.FAQOpens + f.WorksheetCompletions + f.TestEvents + f.BotEvents
 	}
@@ -229,7 +229,7 @@ func (s *Server) capCSVWidgets(widgets []csvWidget) []csvWidget {
 	})
 	other := csvWidget{id: csvOther}
 	for i := maxCSVWidgets - 1; i < len(widgets); i++ {
-		other.figures.sum(&widgets[i].figures)
+		other.figures.Sum(&widgets[i].figures)
 	}
 	kept := widgets[:maxCSVWidgets-1]
 	slices.SortFunc(kept, func(a, b csvWidget) int { return strings.Compare(a.id, b.id) })

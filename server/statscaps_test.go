@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehforge/forgefit/server"
+	"github.com/ehforge/forgefit/stats"
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/event"
 )
 
@@ -22,8 +23,8 @@ const distinctKeys = 400
 // junkBatches are batches of made-up ids written straight into the store,
 // as a server that did not check ids might have: each carries a value of
 // its own of every kind the stats list.
-func junkBatches(received time.Time) []server.Batch {
-	var out []server.Batch
+func junkBatches(received time.Time) []store.Batch {
+	var out []store.Batch
 	for i := range distinctKeys {
 		id := fmt.Sprintf("made-up-%d", i)
 		b := visit("acme", received, "",
@@ -50,7 +51,7 @@ func junkBatches(received time.Time) []server.Batch {
 func TestStatsStayCappedWhateverTheStoreHolds(t *testing.T) {
 	e := newStatsEnv(t)
 	received := time.Now().Add(-time.Hour)
-	if server.Day(received) != server.Day(time.Now()) {
+	if store.Day(received) != store.Day(time.Now()) {
 		received = time.Now()
 	}
 	real := make([]event.Event, 0, 20)
@@ -69,13 +70,13 @@ func TestStatsStayCappedWhateverTheStoreHolds(t *testing.T) {
 	if len(body) > 64<<10 {
 		t.Errorf("the stats are %d bytes, over 64 KiB", len(body))
 	}
-	var st server.Stats
+	var st stats.Stats
 	if err := json.Unmarshal(body, &st); err != nil {
 		t.Fatal(err)
 	}
 	// capped checks a list: at most max rows and an "other" row last that
 	// sums the rest, so that the rows add up to total.
-	capped := func(name string, rows []server.Ranked, total int64) {
+	capped := func(name string, rows []stats.Ranked, total int64) {
 		t.Helper()
 		if len(rows) > 65 {
 			t.Errorf("%s: %d rows", name, len(rows))
@@ -102,7 +103,7 @@ func TestStatsStayCappedWhateverTheStoreHolds(t *testing.T) {
 	capped("faqs", st.FAQs, st.Totals.FAQOpens)
 	capped("worksheet.shared", st.Worksheet.Shared, distinctKeys)
 	capped("worksheet.undecided", st.Worksheet.Undecided, distinctKeys)
-	if st.FAQs[0] != (server.Ranked{Value: "small-business", Count: 5}) {
+	if st.FAQs[0] != (stats.Ranked{Value: "small-business", Count: 5}) {
 		t.Errorf("the FAQ most opened is %+v, want small-business, 5", st.FAQs[0])
 	}
 
@@ -124,7 +125,7 @@ func TestStatsStayCappedWhateverTheStoreHolds(t *testing.T) {
 	}
 	for _, q := range st.Questions {
 		if q.Question == "internal-it" {
-			if q.Options[0] != (server.Ranked{Value: "it-team", Count: 5}) {
+			if q.Options[0] != (stats.Ranked{Value: "it-team", Count: 5}) {
 				t.Errorf("internal-it's first option is %+v, want it-team, 5", q.Options[0])
 			}
 			capped("internal-it's options", q.Options, q.Answers)

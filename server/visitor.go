@@ -9,20 +9,9 @@ import (
 	"net/http"
 	"sync"
 	"time"
-)
 
-// VisitorSalts keeps each day's visitor-hash salt in the database, where
-// every server sharing it reads it and a restarted server finds it again,
-// so that a visitor hashes the same on each server and across a restart,
-// and counts once a day. Both engines implement it (server/postgres,
-// server/sqlite); with a store that does not, each server keeps its salts
-// in memory only.
-type VisitorSalts interface {
-	// DailySalt returns the salt of day (a UTC day at midnight): salt
-	// itself if no server has stored one for day yet, else the one stored
-	// first. It deletes salts more than 48 hours older than day.
-	DailySalt(ctx context.Context, day time.Time, salt []byte) ([]byte, error)
-}
+	"github.com/ehforge/forgefit/store"
+)
 
 // saltTimeout bounds the wait for a shared salt; saltRetry is how long a
 // server goes without visitor hashes after failing to get one.
@@ -38,7 +27,7 @@ const (
 // the database for those two days as well: a hash cannot be linked across
 // days, since each day's salt is new.
 type visitorHasher struct {
-	shared VisitorSalts // nil: salts are this server's own
+	shared store.VisitorSalts // nil: salts are this server's own
 	log    *slog.Logger
 
 	mu     sync.Mutex
@@ -46,7 +35,7 @@ type visitorHasher struct {
 	failed time.Time            // when getting a shared salt last failed
 }
 
-func newVisitorHasher(shared VisitorSalts, log *slog.Logger) *visitorHasher {
+func newVisitorHasher(shared store.VisitorSalts, log *slog.Logger) *visitorHasher {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -78,7 +67,7 @@ func (v *visitorHasher) Hash(r *http.Request, partner, clientIP string, now time
 // shared one) on first use and forgetting salts older than 48 hours. It
 // returns nil when the shared salt cannot be had.
 func (v *visitorHasher) salt(ctx context.Context, now time.Time) []byte {
-	day := Day(now)
+	day := store.Day(now)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if s, ok := v.salts[day]; ok {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ehforge/forgefit/store"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
@@ -335,7 +336,7 @@ func (s *Server) recordSteps(w http.ResponseWriter, r *http.Request, req *widget
 	}
 	s.metrics.batchEvents.Observe(float64(len(b.Events)))
 	ip := clientIP(r, s.cfg.TrustedProxies)
-	_, err := s.committer.Submit(r.Context(), Batch{Batch: b, ReceivedAt: now, Visitor: s.visitors.Hash(r, req.partner.ID, ip.String(), now)})
+	_, err := s.committer.Submit(r.Context(), store.Batch{Batch: b, ReceivedAt: now, Visitor: s.visitors.Hash(r, req.partner.ID, ip.String(), now)})
 	switch {
 	case err == nil:
 		return true

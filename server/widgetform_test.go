@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/ehforge/forgefit/widget/fit"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 const widgetPath = "/w/co-managed-vs-fully-managed"
@@ -54,9 +55,9 @@ func (e *ingestEnv) do(t *testing.T, req *http.Request) (int, string) {
 	return res.StatusCode, b.String()
 }
 
-func (e *ingestEnv) storedEvents(t *testing.T) []server.Event {
+func (e *ingestEnv) storedEvents(t *testing.T) []store.Event {
 	t.Helper()
-	evs, err := e.store.Events(t.Context(), server.EventQuery{Partner: "acme"})
+	evs, err := e.store.Events(t.Context(), store.EventQuery{Partner: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ehforge/forgefit/server/postgres/pgtest"
+	"github.com/ehforge/forgefit/store/pgtest"
 )
 
 // config is the bench's flags.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"io"
 	"log/slog"
 	"net"
@@ -32,7 +33,7 @@ import (
 )
 
 // StoreOpener opens the store that -db names.
-type StoreOpener func(ctx context.Context, db string) (server.Store, error)
+type StoreOpener func(ctx context.Context, db string) (store.Store, error)
 
 // Main runs the forgefit command with args, the command line without the
 // program's name, and returns its exit code: 2 for a bad command line, 1
@@ -88,7 +89,7 @@ func run(cfg config, log *slog.Logger, open StoreOpener) error {
 // program is a running server: what start opened, for Close to stop.
 type program struct {
 	log       *slog.Logger
-	store     server.Store
+	store     store.Store
 	srv       *server.Server
 	servers   []*http.Server
 	listeners []net.Listener

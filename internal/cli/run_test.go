@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"github.com/ehforge/forgefit/store"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehforge/forgefit/server"
 	"github.com/google/uuid"
 )
 
@@ -34,7 +34,7 @@ func TestStartServesAndCloseDrains(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opened := 0
-	open := func(ctx context.Context, db string) (server.Store, error) {
+	open := func(ctx context.Context, db string) (store.Store, error) {
 		opened++
 		return OpenStore(ctx, db)
 	}
@@ -79,12 +79,12 @@ func TestStartServesAndCloseDrains(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("after Close, a request gets %v, want the connection refused", err)
 	}
-	store, err := OpenStore(t.Context(), db)
+	stored, err := OpenStore(t.Context(), db)
 	if err != nil {
 		t.Fatalf("the store's file after Close: %v", err)
 	}
-	defer store.Close()
-	events, err := store.Events(t.Context(), server.EventQuery{Partner: "acme"})
+	defer stored.Close()
+	events, err := stored.Events(t.Context(), store.EventQuery{Partner: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,25 +104,25 @@ func TestStartClosesWhatItOpenedOnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var store *closeCounter
-	open := func(ctx context.Context, db string) (server.Store, error) {
+	var opened *closeCounter
+	open := func(ctx context.Context, db string) (store.Store, error) {
 		s, err := OpenStore(ctx, db)
 		if err != nil {
 			return nil, err
 		}
-		store = &closeCounter{Store: s}
-		return store, nil
+		opened = &closeCounter{Store: s}
+		return opened, nil
 	}
 	if _, err := start(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), open); err == nil {
 		t.Fatal("start listened on 256.0.0.1")
 	}
-	if store == nil || store.closed != 1 {
-		t.Errorf("the store opened by a failed start: %+v, want it closed once", store)
+	if opened == nil || opened.closed != 1 {
+		t.Errorf("the store opened by a failed start: %+v, want it closed once", opened)
 	}
 }
 
 type closeCounter struct {
-	server.Store
+	store.Store
 	closed int
 }
 

@@ -4,20 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ehforge/forgefit/store"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/postgres"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store/postgres"
+	"github.com/ehforge/forgefit/store/sqlite"
 )
 
 // OpenStore is the product's StoreOpener: it opens the store -db names, a
 // postgres:// URL or an SQLite file. It and the bench's durable floor
 // server (e2e/bench/floorserver), which adds a store of its own, are the
 // places that name concrete stores.
-func OpenStore(ctx context.Context, db string) (server.Store, error) {
+func OpenStore(ctx context.Context, db string) (store.Store, error) {
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		return postgres.Open(ctx, db)
 	}

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store"
+	"github.com/ehforge/forgefit/store/sqlite"
 )
 
 // The durable floor, for make bench only: a store whose Write stores
@@ -20,7 +20,7 @@ import (
 // on the same path, so the server starts and serves as usual.
 
 // openFloorStore opens the floor store on path ("-db floor:path").
-func openFloorStore(ctx context.Context, path string) (server.Store, error) {
+func openFloorStore(ctx context.Context, path string) (store.Store, error) {
 	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
@@ -34,12 +34,12 @@ func openFloorStore(ctx context.Context, path string) (server.Store, error) {
 }
 
 type floorStore struct {
-	server.Store
+	store.Store
 	mu sync.Mutex
 	f  *os.File
 }
 
-func (s *floorStore) Write(ctx context.Context, batches []server.Batch) ([]server.Receipt, error) {
+func (s *floorStore) Write(ctx context.Context, batches []store.Batch) ([]store.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.f.Write([]byte{'.'}); err != nil {
@@ -48,7 +48,7 @@ func (s *floorStore) Write(ctx context.Context, batches []server.Batch) ([]serve
 	if err := syscall.Fdatasync(int(s.f.Fd())); err != nil {
 		return nil, err
 	}
-	receipts := make([]server.Receipt, len(batches))
+	receipts := make([]store.Receipt, len(batches))
 	for i := range batches {
 		receipts[i].Accepted = len(batches[i].Events)
 	}

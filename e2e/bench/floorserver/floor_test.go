@@ -1,11 +1,11 @@
 package main
 
 import (
+	"github.com/ehforge/forgefit/store"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/ehforge/forgefit/server"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,24 +24,24 @@ func TestFloorStoreSyncsOncePerWriteAndStoresNothing(t *testing.T) {
 	if _, ok := s.(*floorStore); !ok {
 		t.Fatalf("-db floor: opened a %T, want the floor store", s)
 	}
-	batch := func(n int) server.Batch {
-		return server.Batch{Batch: event.Batch{Partner: "demo", Widget: "co-managed-vs-fully-managed", Events: make([]event.Event, n)}}
+	batch := func(n int) store.Batch {
+		return store.Batch{Batch: event.Batch{Partner: "demo", Widget: "co-managed-vs-fully-managed", Events: make([]event.Event, n)}}
 	}
-	var got []server.Receipt
-	for _, batches := range [][]server.Batch{{batch(1), batch(3)}, {batch(20)}} {
+	var got []store.Receipt
+	for _, batches := range [][]store.Batch{{batch(1), batch(3)}, {batch(20)}} {
 		r, err := s.Write(t.Context(), batches)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, r...)
 	}
-	if diff := cmp.Diff([]server.Receipt{{Accepted: 1}, {Accepted: 3}, {Accepted: 20}}, got); diff != "" {
+	if diff := cmp.Diff([]store.Receipt{{Accepted: 1}, {Accepted: 3}, {Accepted: 20}}, got); diff != "" {
 		t.Errorf("receipts (-want +got):\n%s", diff)
 	}
 	if b, err := os.ReadFile(path + ".floor"); err != nil || string(b) != ".." {
 		t.Errorf("%s.floor holds %q (%v), want a byte per Write", path, b, err)
 	}
-	events, err := s.Events(t.Context(), server.EventQuery{})
+	events, err := s.Events(t.Context(), store.EventQuery{})
 	if err != nil || len(events) != 0 {
 		t.Errorf("the floor stored events: %d (%v)", len(events), err)
 	}

@@ -6,18 +6,18 @@ package main
 
 import (
 	"context"
+	"github.com/ehforge/forgefit/store"
 	"os"
 	"strings"
 
 	"github.com/ehforge/forgefit/internal/cli"
-	"github.com/ehforge/forgefit/server"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:], openStore)) }
 
 // openStore opens the floor store for "-db floor:PATH" and hands any other
 // -db to the product's opener.
-func openStore(ctx context.Context, db string) (server.Store, error) {
+func openStore(ctx context.Context, db string) (store.Store, error) {
 	if path, ok := strings.CutPrefix(db, "floor:"); ok {
 		return openFloorStore(ctx, path)
 	}

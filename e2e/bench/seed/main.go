@@ -16,11 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ehforge/forgefit/server"
-	"github.com/ehforge/forgefit/server/sqlite"
+	"github.com/ehforge/forgefit/store/sqlite"
 	"github.com/ehforge/forgefit/widget/content"
 	"github.com/ehforge/forgefit/widget/event"
 	"github.com/google/uuid"
+
+	"github.com/ehforge/forgefit/store"
 )
 
 func main() {
@@ -50,11 +51,11 @@ func seed(path string, total, days, partners int) error {
 		os.Remove(path + suffix)
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
 	lib, err := content.Default()
 	if err != nil {
 		return err
@@ -65,16 +66,16 @@ func seed(path string, total, days, partners int) error {
 	}
 	g := &generator{w: w, rng: rand.New(rand.NewPCG(1, 2))}
 	perDay := total / days / partners
-	today := server.Day(time.Now())
+	today := store.Day(time.Now())
 	start := time.Now()
 	written := 0
-	var pending []server.Batch
+	var pending []store.Batch
 	pendingEvents := 0
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		if _, err := store.Write(ctx, pending); err != nil {
+		if _, err := db.Write(ctx, pending); err != nil {
 			return err
 		}
 		written += pendingEvents
@@ -132,7 +133,7 @@ var (
 	outcomes = []event.Outcome{event.CoManaged, event.FullyManaged, event.Either}
 )
 
-func (g *generator) visit(partner string, day time.Time) server.Batch {
+func (g *generator) visit(partner string, day time.Time) store.Batch {
 	r := g.rng
 	at := day.Add(time.Duration(r.Int64N(int64(24 * time.Hour))))
 	var evs []event.Event
@@ -175,7 +176,7 @@ func (g *generator) visit(partner string, day time.Time) server.Batch {
 	for i := range visitor {
 		visitor[i] = byte(r.UintN(256))
 	}
-	return server.Batch{
+	return store.Batch{
 		Batch: event.Batch{
 			Partner: partner, Widget: g.w.ID, View: uuid.NewString(), Locale: locales[r.IntN(len(locales))],
 			ContentVersion: versions[r.IntN(len(versions))],
