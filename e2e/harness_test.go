@@ -250,3 +250,33 @@ func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	}
 	return v
 }
+
+// progress lets a load's workers wake a test that waits for a condition
+// on what they record (so many events acknowledged), so that the test
+// waits for the condition, not for a time it hopes is enough.
+type progress chan struct{}
+
+func newProgress() progress { return make(progress, 1) }
+
+// notify says that something changed; it never blocks.
+func (p progress) notify() {
+	select {
+	case p <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits until ok holds, checking it at once and after each notify,
+// and reports false if it still does not after timeout.
+func (p progress) wait(timeout time.Duration, ok func() bool) bool {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for !ok() {
+		select {
+		case <-p:
+		case <-timer.C:
+			return ok()
+		}
+	}
+	return true
+}
