@@ -65,9 +65,9 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 			}
 		})
 	}
-	// Kill mid-load: once the load is under way (so many batches
+	// Kill mid-load: once the load is under way (200 batches
 	// acknowledged), with the workers still posting.
-	const underWay = 50 * 5
+	const underWay = 200 * 5
 	if !loaded.wait(30*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
