@@ -23,12 +23,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	var mu sync.Mutex
 	acked := map[string]bool{}
+	loaded := newProgress()
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
+	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopLoad()
 	for range 4 {
 		wg.Go(func() {
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) {
+			for {
 				select {
 				case <-stop:
 					return
@@ -58,15 +60,25 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 						acked[id] = true
 					}
 					mu.Unlock()
+					loaded.notify()
 				}
 			}
 		})
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill mid-load: once the load is under way (200 batches
+	// acknowledged), with the workers still posting.
+	const underWay = 200 * 5
+	if !loaded.wait(30*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked) >= underWay
+	}) {
+		t.Fatalf("fewer than %d events acknowledged after 30 s of load", underWay)
+	}
 	p.Kill(t)
-	time.Sleep(200 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	// The server is gone once Kill returns: nothing the workers post from
+	// now on can be acknowledged, so they can stop at once.
+	stopLoad()
 
 	mu.Lock()
 	n := len(acked)

@@ -14,10 +14,12 @@ import (
 )
 
 // storedEvents reads the product's SQLite file while the server runs (WAL
-// lets a reader in beside the writer).
+// lets a reader in beside the writer). It opens it read-only: the server
+// under test stays the only writer (sqlite.Open would migrate and bring
+// rollups up to date).
 func storedEvents(t testing.TB, db string) []store.Event {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), db)
+	s, err := sqlite.OpenReadOnly(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,23 +4,19 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ehforge/forgefit/internal/testkit"
 )
 
 // product is a running forgefit server with its demo partner site.
@@ -30,9 +26,7 @@ type product struct {
 	Admin   string // the admin token
 	DB      string
 
-	cmd    *exec.Cmd
-	exited chan error
-	out    *syncBuffer
+	proc   *testkit.Process
 	killed bool
 }
 
@@ -40,28 +34,20 @@ type product struct {
 func (p *product) Kill(t testing.TB) {
 	t.Helper()
 	p.killed = true
-	if err := p.cmd.Process.Kill(); err != nil {
+	if err := p.proc.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-p.exited
 }
 
-// syncBuffer collects a process's output safely while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// waitLog waits until the server's output after mark (p.proc.Output().Mark())
+// contains s: the sign that what a signal asked for is done.
+func (p *product) waitLog(t testing.TB, mark int64, s string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.proc.WaitOutput(ctx, mark, s); err != nil {
+		t.Fatalf("%v\n%s", err, p.proc.Output())
+	}
 }
 
 // binary returns the forgefit binary that `make build` made.
@@ -80,12 +66,11 @@ func binary(t testing.TB) string {
 // freePort returns a loopback port nobody listens on right now.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // startProduct starts forgefit -demo on free ports with a temporary
@@ -123,34 +108,26 @@ func launchProduct(t testing.TB, port, demoPort int, db string, extraArgs ...str
 		"-demo", "-demo-addr", fmt.Sprintf("127.0.0.1:%d", demoPort),
 		"-db", p.DB,
 	}, extraArgs...)
-	cmd := exec.Command(binary(t), args...)
-	// The admin token through the environment, as the README says: on
-	// the command line every local user would see it in ps.
-	cmd.Env = append(os.Environ(), "FORGEFIT_ADMIN_TOKEN="+p.Admin)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	proc, err := testkit.Start(testkit.Command{
+		Path: binary(t),
+		Args: args,
+		// The admin token through the environment, as the README says:
+		// on the command line every local user would see it in ps.
+		Env: []string{"FORGEFIT_ADMIN_TOKEN=" + p.Admin},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	p.cmd, p.exited, p.out = cmd, exited, &out
+	p.proc = proc
 	t.Cleanup(func() {
 		if p.killed {
 			return
 		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("forgefit did not exit cleanly on SIGTERM: %v\n%s", err, out.String())
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("forgefit did not stop within 15s of SIGTERM\n%s", out.String())
+		if err := proc.Stop(15 * time.Second); err != nil {
+			t.Errorf("forgefit did not exit cleanly on SIGTERM: %v\n%s", err, proc.Output())
 		}
 		if t.Failed() {
-			t.Logf("forgefit output:\n%s", out.String())
+			t.Logf("forgefit output:\n%s", proc.Output())
 		}
 	})
 	return p
@@ -159,63 +136,29 @@ func launchProduct(t testing.TB, port, demoPort int, db string, extraArgs ...str
 // waitReady waits until p answers /readyz with 200, for at most 20s.
 func (p *product) waitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := http.Get(p.URL + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-p.exited:
-			t.Fatalf("forgefit exited before it was ready: %v\n%s", err, p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("forgefit not ready after 20s\n%s", p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := p.proc.WaitReady(ctx, p.URL+"/readyz"); err != nil {
+		t.Fatalf("forgefit: %v\n%s", err, p.proc.Output())
 	}
 }
 
 // newBrowser starts headless Chromium with a fresh profile and returns a
-// tab's context; the browser ends with the test.
+// tab's context; the browser ends with the test, or after two minutes.
 func newBrowser(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
+	path, err := testkit.ChromiumPath()
 	if err != nil {
-		t.Fatalf("the e2e suite needs Chromium: %v (`make test` installs Debian's chromium package)", err)
+		t.Fatalf("the e2e suite needs Chromium: %v", err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-	}
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
-		cancelAlloc()
+	ctx, cancel, err := testkit.StartBrowser(context.Background(), testkit.Browser{
+		Path: path, Profile: t.TempDir(), Width: width, Height: height,
+		Extra: extra, Timeout: 2 * time.Minute,
 	})
-	if err := chromedp.Do(ctx); err != nil { // start the browser now
-		t.Fatalf("starting Chromium: %v", err)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(cancel)
 	return ctx
 }
 
@@ -306,4 +249,34 @@ func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 		t.Fatalf("evaluating %s: %v", expr, err)
 	}
 	return v
+}
+
+// progress lets a load's workers wake a test that waits for a condition
+// on what they record (so many events acknowledged), so that the test
+// waits for the condition, not for a time it hopes is enough.
+type progress chan struct{}
+
+func newProgress() progress { return make(progress, 1) }
+
+// notify says that something changed; it never blocks.
+func (p progress) notify() {
+	select {
+	case p <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits until ok holds, checking it at once and after each notify,
+// and reports false if it still does not after timeout.
+func (p progress) wait(timeout time.Duration, ok func() bool) bool {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for !ok() {
+		select {
+		case <-p:
+		case <-timer.C:
+			return ok()
+		}
+	}
+	return true
 }

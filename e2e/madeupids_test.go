@@ -93,7 +93,8 @@ func TestMadeUpIDsAreRefusedAndTheDashboardStaysCapped(t *testing.T) {
 
 // seedMadeUpIDs writes, straight into the SQLite database at path, n
 // visits of the demo partner that each carry made-up ids of every kind
-// the stats list.
+// the stats list. It writes before the server starts, as the server's
+// only writer then.
 func seedMadeUpIDs(t *testing.T, path string, n int) {
 	t.Helper()
 	ctx := context.Background()

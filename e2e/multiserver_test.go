@@ -61,6 +61,8 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	accepted, duplicates, ackedAfterKill := 0, 0, 0
+	ackedBy := map[*product]int{} // batches each server acknowledged
+	loaded := newProgress()
 	// post sends body to p and records what a 202 acknowledged.
 	post := func(p *product, body string, ids []string) bool {
 		req, _ := http.NewRequest("POST", p.URL+"/api/v1/events", strings.NewReader(body))
@@ -82,6 +84,8 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		defer loaded.notify()
+		ackedBy[p]++
 		if r.Accepted+r.Duplicates != len(ids) {
 			t.Errorf("receipt %+v for %d events", r, len(ids))
 		}
@@ -102,6 +106,8 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopLoad()
 	for w := range 4 {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
@@ -138,12 +144,29 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(2 * time.Second)
+	// waitLoad waits until the load has done what ok says, which it does
+	// within seconds.
+	waitLoad := func(what string, ok func() bool) {
+		t.Helper()
+		if !loaded.wait(30*time.Second, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return ok()
+		}) {
+			t.Fatalf("after 30 s of load, still not %s", what)
+		}
+	}
+	// The kill comes mid-load, once both servers have acknowledged
+	// batches, some of them both.
+	waitLoad("50 batches acknowledged by each server, a duplicate among them", func() bool {
+		return ackedBy[servers[0]] >= 50 && ackedBy[servers[1]] >= 50 && duplicates > 0
+	})
 	servers[1].Kill(t)
 	killed.Store(true)
-	time.Sleep(1500 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	waitLoad("50 batches acknowledged by the surviving server after the kill", func() bool {
+		return ackedAfterKill >= 50
+	})
+	stopLoad()
 
 	mu.Lock()
 	defer mu.Unlock()

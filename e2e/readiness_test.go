@@ -30,7 +30,7 @@ import (
 // the acknowledged ones are in the file.
 func TestReadinessFollowsStoreWrites(t *testing.T) {
 	p := startProduct(t)
-	pid := p.cmd.Process.Pid
+	pid := p.proc.Pid()
 	get := func(path string) (int, string) {
 		t.Helper()
 		res, err := http.Get(p.URL + path)
@@ -119,7 +119,7 @@ func TestReadinessFollowsStoreWrites(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("disk back, no events sent: /readyz still %d after 15 s\n%s", got, p.out.String())
+			t.Fatalf("disk back, no events sent: /readyz still %d after 15 s\n%s", got, p.proc.Output().String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -135,7 +135,7 @@ func TestReadinessFollowsStoreWrites(t *testing.T) {
 	if len(acked) != 0 {
 		t.Errorf("%d acknowledged events are not stored", len(acked))
 	}
-	if !strings.Contains(p.out.String(), "store not ready: its last write failed") {
+	if !strings.Contains(p.proc.Output().String(), "store not ready: its last write failed") {
 		t.Error("the server logged nothing about its failing writes")
 	}
 }

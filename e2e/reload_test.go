@@ -33,37 +33,29 @@ func TestPartnersReloadOnSIGHUP(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	waitStatus := func(partner string, want int) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for status(partner) != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("partner %s: status %d, want %d after SIGHUP", partner, status(partner), want)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 	if got := status("globex"); got != 404 {
 		t.Fatalf("unregistered partner: %d, want 404", got)
 	}
 	write(`{"partners":[{"id":"acme","name":"Acme","origins":["https://www.acme.com"]},{"id":"globex","name":"Globex","origins":["https://globex.example"]}]}`)
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	mark := p.proc.Output().Mark()
+	if err := p.proc.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus("globex", 200)
+	// The server logs the reload once the new partners are in use.
+	p.waitLog(t, mark, "partners file reloaded")
+	if got := status("globex"); got != 200 {
+		t.Fatalf("partner globex: status %d after the reload, want 200", got)
+	}
 	if status("demo") != 200 {
 		t.Error("the demo partner was lost on reload")
 	}
 
 	write(`{"partners":[{"id":"acme","name":"","origins":["not an origin"]}]}`)
-	p.cmd.Process.Signal(syscall.SIGHUP)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.out.String(), "partners file refused") {
-		if time.Now().After(deadline) {
-			t.Fatal("no log line refusing the broken partners file")
-		}
-		time.Sleep(50 * time.Millisecond)
+	mark = p.proc.Output().Mark()
+	if err := p.proc.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
 	}
+	p.waitLog(t, mark, "partners file refused")
 	if got := status("globex"); got != 200 {
 		t.Errorf("after a refused reload: globex %d, want 200 (the old partners stay)", got)
 	}
@@ -137,16 +129,11 @@ func TestReloadedCallToActionReachesTheNextPage(t *testing.T) {
 	}
 
 	write("https://www.acme.com/talk-to-us")
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	mark := p.proc.Output().Mark()
+	if err := p.proc.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.out.String(), "partners file reloaded") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no reload logged after SIGHUP\n%s", p.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	p.waitLog(t, mark, "partners file reloaded")
 	res, body = get(page, map[string]string{
 		"If-None-Match":     `"` + version[1] + `"`,
 		"If-Modified-Since": time.Now().UTC().Format(http.TimeFormat),

@@ -345,24 +345,44 @@ func TestIngestFailingStoreIsNever202(t *testing.T) {
 	}
 }
 
+// enteringStore tells, on entered, that a write started (if nobody has
+// yet to hear of the last one).
+type enteringStore struct {
+	*faultyStore
+	entered chan struct{}
+}
+
+func (s enteringStore) Write(ctx context.Context, b []store.Batch) ([]store.Receipt, error) {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	return s.faultyStore.Write(ctx, b)
+}
+
 func TestIngestQueueFullIs503(t *testing.T) {
-	var faulty *faultyStore
-	block := make(chan struct{})
+	block, entered := make(chan struct{}), make(chan struct{}, 1)
 	e := newIngestEnv(t, func(c *server.Config) {
-		faulty = &faultyStore{Store: c.Store, block: block}
-		c.Store = faulty
+		c.Store = enteringStore{&faultyStore{Store: c.Store, block: block}, entered}
 		c.QueueLen = 1
 	})
 	// One batch blocks in the committer, one waits in the queue; the next
 	// finds the queue full.
 	results := make(chan int, 2)
-	for range 2 {
+	postInTheBackground := func() {
 		go func() {
 			res, _ := e.post(t, post{body: batchBody("acme", partnerPage, newEvent("widget_loaded", ""))})
 			results <- res.StatusCode
 		}()
-		time.Sleep(200 * time.Millisecond) // let it reach the committer or the queue
 	}
+	postInTheBackground()
+	select { // the committer has it, and waits in the store
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first batch did not reach the store within 10 s")
+	}
+	postInTheBackground()
+	waitQueueDepth(t, e, 1)
 	res, body := e.post(t, post{body: batchBody("acme", partnerPage, newEvent("widget_loaded", ""))})
 	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" {
 		t.Errorf("full queue: %d %s, want 503 with Retry-After", res.StatusCode, body)
@@ -373,6 +393,28 @@ func TestIngestQueueFullIs503(t *testing.T) {
 			t.Errorf("a queued batch got %d, want 202", code)
 		}
 	}
+}
+
+// waitQueueDepth waits until the server reports n batches waiting for
+// the committer (the ingest queue's gauge), for at most 10 s.
+func waitQueueDepth(t *testing.T, e *ingestEnv, n int) {
+	t.Helper()
+	want := fmt.Sprintf("forgefit_ingest_queue_depth %d\n", n)
+	var last string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", e.http.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer admin-secret")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if last = string(b); strings.Contains(last, want) {
+			return
+		}
+	}
+	t.Fatalf("no %q in /metrics within 10 s:\n%s", strings.TrimSpace(want), last)
 }
 
 func TestCloseCommitsQueuedBatches(t *testing.T) {

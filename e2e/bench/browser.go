@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ehforge/forgefit/internal/testkit"
 )
 
 // browserSession is one headless Chromium with a fresh profile, one tab,
@@ -26,19 +27,9 @@ type browserSession struct {
 	frames  *frameInjector
 }
 
-// chromiumPath finds the browser `make test` installs.
-func chromiumPath() (string, error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("no Chromium on PATH (`make deps` installs Debian's chromium)")
-}
-
-// newBrowserSession starts Chromium with the e2e suite's flags, a viewport
-// of size (width, height) and a new, empty profile under dir: a cold cache.
-// frameScript is injected into every iframe.
+// newBrowserSession starts Chromium with the flags it shares with e2e
+// (testkit), a viewport of size (width, height) and a new, empty profile
+// under dir: a cold cache. frameScript is injected into every iframe.
 //
 // Chromium's windows are at least 500 px wide, headless too: a narrower
 // viewport is a phone's, emulated in a window of the smallest width
@@ -49,40 +40,17 @@ func newBrowserSession(parent context.Context, chromium, dir, frameScript string
 	if err != nil {
 		return nil, err
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(max(size[0], minWindowWidth), size[1]),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
+	ctx, cancel, err := testkit.StartBrowser(parent, testkit.Browser{
+		Path: chromium, Profile: profile, Width: max(size[0], minWindowWidth), Height: size[1],
+	})
+	if err != nil {
+		os.RemoveAll(profile)
+		return nil, err
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
 	b := &browserSession{ctx: ctx, profile: profile}
 	b.cancel = func() {
-		cancelTab()
-		cancelAlloc()
+		cancel()
 		os.RemoveAll(profile)
-	}
-	// The first Do ties the browser's life to its context, so it gets the
-	// tab's own; a timer bounds the start instead.
-	stuck := time.AfterFunc(30*time.Second, b.cancel)
-	err = chromedp.Do(ctx)
-	if !stuck.Stop() && err == nil {
-		err = errors.New("not started within 30s")
-	}
-	if err != nil {
-		b.cancel()
-		return nil, fmt.Errorf("starting Chromium: %w", err)
 	}
 	if size[0] < minWindowWidth {
 		if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(int64(size[0]), int64(size[1]), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {

@@ -175,7 +175,7 @@ func floodFigures(ctx context.Context, cfg config, dir, partnerOrigin string) []
 	if err, _ := pageErr.Load().(error); err != nil {
 		return append(figs, failure(nRSS, "", err))
 	}
-	rss, err := peakRSS(p.cmd.Process.Pid)
+	rss, err := peakRSS(p.proc.Pid())
 	if err != nil {
 		return append(figs, failure(nRSS, "", err))
 	}

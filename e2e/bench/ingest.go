@@ -14,11 +14,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
+	"os/signal"
 	"slices"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ehforge/forgefit/internal/testkit"
 )
 
 // loadPlan bounds one load-generator run.
@@ -204,13 +206,12 @@ const bareServerFlag = "-serve-bare"
 
 // serveBare is the bench's reference server: net/http answering every
 // request with 204 after reading its body. It runs in a process of its own,
-// as forgefit does, and prints its address on stdout.
+// as forgefit does, prints its address on stdout, and stops on SIGTERM.
 func serveBare() error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	fmt.Println(l.Addr().String())
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 64<<10))
@@ -219,11 +220,13 @@ func serveBare() error {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 15 * time.Second, IdleTimeout: 120 * time.Second,
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
 	go func() {
-		// The bench closes our stdin when it is done with us.
-		_, _ = io.Copy(io.Discard, os.Stdin)
+		<-ctx.Done()
 		srv.Close()
 	}()
+	fmt.Println("bare server on " + l.Addr().String())
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -232,40 +235,27 @@ func serveBare() error {
 
 // startBare starts the bare server in a process of its own and returns its
 // URL and a stop function.
-func startBare() (string, func(), error) {
+func startBare(ctx context.Context) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(exe, bareServerFlag)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
+	p, err := testkit.Start(testkit.Command{Path: exe, Args: []string{bareServerFlag}})
 	if err != nil {
 		return "", nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	stop := func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}
+	stop := func() { _ = p.Stop(5 * time.Second) }
+	// It is ready once it says where it listens.
+	ready, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := p.WaitOutput(ready, 0, "\n")
 	var addr string
-	if _, err := fmt.Fscanln(stdout, &addr); err != nil {
+	if err == nil {
+		_, err = fmt.Sscanf(out, "bare server on %s\n", &addr)
+	}
+	if err != nil {
 		stop()
-		return "", nil, fmt.Errorf("the bare server did not say its address: %w", err)
+		return "", nil, fmt.Errorf("the bare server did not say its address: %w\n%s", err, p.Output())
 	}
 	return "http://" + addr, stop, nil
 }
@@ -303,7 +293,7 @@ func ingestFigures(ctx context.Context, p *product, partnerOrigin string, worker
 		return []Figure{failure(nSingle, "", fmt.Errorf("a valid batch got status %d, want 202", status))}
 	}
 
-	bareURL, stopBare, err := startBare()
+	bareURL, stopBare, err := startBare(ctx)
 	if err != nil {
 		return []Figure{failure(nBare, "", err)}
 	}
@@ -315,7 +305,7 @@ func ingestFigures(ctx context.Context, p *product, partnerOrigin string, worker
 	stopBare()
 	single := runLoad(ctx, plan(p.URL+eventsIn, 1), http.StatusAccepted)
 	batch := runLoad(ctx, plan(p.URL+eventsIn, 20), http.StatusAccepted)
-	rss, rssErr := peakRSS(p.cmd.Process.Pid)
+	rss, rssErr := peakRSS(p.proc.Pid())
 
 	rate := func(name string, r loadResult, events int) Figure {
 		f := info(name, r.perSecond()*float64(events), "/s")

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ehforge/forgefit/internal/testkit"
 	"github.com/ehforge/forgefit/store/pgtest"
 )
 
@@ -105,7 +106,7 @@ func run(cfg config) (*Report, error) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	chromium, err := chromiumPath()
+	chromium, err := testkit.ChromiumPath()
 	if err != nil {
 		return nil, err
 	}

@@ -2,21 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/ehforge/forgefit/internal/testkit"
 )
 
 // benchPartner is the partner the bench registers for its own partner site.
@@ -29,27 +26,7 @@ const widgetID = "co-managed-vs-fully-managed"
 type product struct {
 	URL   string // as browsers reach it: http://localhost:port, another site than the partner's
 	Admin string
-	cmd   *exec.Cmd
-	out   *syncBuffer
-	done  chan error
-}
-
-// syncBuffer collects a process's output safely while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	proc  *testkit.Process
 }
 
 // startProduct starts bin, registering partnerOrigin as partner "bench", with
@@ -76,7 +53,7 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 	if db == "" {
 		db = filepath.Join(dir, "forgefit.db")
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +63,6 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 		// renderer process), as on a real partner's page.
 		URL:   fmt.Sprintf("http://localhost:%d", port),
 		Admin: "bench-admin-token-0123456789abcdef0", // the server refuses one under 32 characters
-		out:   &syncBuffer{},
-		done:  make(chan error, 1),
 	}
 	args := []string{
 		"-addr", fmt.Sprintf("127.0.0.1:%d", port),
@@ -102,56 +77,31 @@ func startProduct(ctx context.Context, bin, web, dir, db, partnerOrigin string) 
 			args = append(args, "-"+f, "0")
 		}
 	}
-	p.cmd = exec.Command(bin, args...)
-	// The admin token through the environment, not the command line,
-	// where every local user would see it in ps.
-	p.cmd.Env = append(os.Environ(), "FORGEFIT_ADMIN_TOKEN="+p.Admin)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	// Never outlive the bench, even when it is killed.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
+	p.proc, err = testkit.Start(testkit.Command{
+		Path: bin,
+		Args: args,
+		// The admin token through the environment, not the command line,
+		// where every local user would see it in ps.
+		Env: []string{"FORGEFIT_ADMIN_TOKEN=" + p.Admin},
+	})
+	if err != nil {
 		return nil, err
 	}
-	go func() { p.done <- p.cmd.Wait() }()
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(p.URL + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		select {
-		case err := <-p.done:
-			return nil, fmt.Errorf("forgefit exited before it was ready: %v\n%s", err, p.out.String())
-		case <-ctx.Done():
-			p.stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.stop()
-			return nil, fmt.Errorf("forgefit not ready after 30s\n%s", p.out.String())
-		}
+	ready, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := p.proc.WaitReady(ready, p.URL+"/readyz"); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("forgefit: %w\n%s", err, p.proc.Output())
 	}
+	return p, nil
 }
 
 // stop sends SIGTERM and waits up to 15 s, then kills.
 func (p *product) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			return fmt.Errorf("forgefit did not exit cleanly: %v\n%s", err, p.out.String())
-		}
-		return nil
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return errors.New("forgefit did not stop within 15s of SIGTERM")
+	if err := p.proc.Stop(15 * time.Second); err != nil {
+		return fmt.Errorf("forgefit did not exit cleanly: %w\n%s", err, p.proc.Output())
 	}
+	return nil
 }
 
 // peakRSS returns the process's peak resident set (VmHWM) in bytes.
@@ -183,14 +133,4 @@ func supportedFlags(bin string) map[string]bool {
 		}
 	}
 	return flags
-}
-
-// freePort returns a loopback port nobody listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

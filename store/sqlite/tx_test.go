@@ -172,31 +172,27 @@ func TestClosedStore(t *testing.T) {
 
 // TestPingWaitsNoLongerThanItsContext holds the writer, as a long write
 // does, and pings with a short deadline: the ping must fail at its
-// deadline, not wait for the write.
+// deadline while the writer is still held, not wait for the write.
 func TestPingWaitsNoLongerThanItsContext(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	if err := s.acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	released := make(chan struct{})
-	go func() {
-		time.Sleep(time.Second)
-		s.release()
-		close(released)
-	}()
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	err := s.Ping(short)
+	pinged := make(chan error, 1)
+	go func() { pinged <- s.Ping(short) }()
 	select {
-	case <-released:
-		t.Errorf("Ping returned %v only after the write ended", err)
-	default:
+	case err := <-pinged:
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Ping during a long write: %v, want the deadline's error", err)
 		}
+		s.release()
+	case <-time.After(time.Minute): // a hang, not a measure: the deadline is 50 ms
+		s.release()
+		t.Fatalf("Ping still waiting for the writer a minute after its deadline: %v", <-pinged)
 	}
-	<-released
 }
 
 // openWithOther opens a store on a new file, and a second pool on the
