@@ -283,27 +283,44 @@ func (s *Server) secure(r *http.Request) bool {
 }
 
 func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, status int, page *dashboardPage) {
+	s.renderPage(w, r, status, s.dashboard.tmpl, page, dashboardCSP)
+}
+
+// dashboardCSP is the dashboard pages' policy: our stylesheet and images,
+// forms posted to us, framed by no one.
+const dashboardCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// renderPage writes one of the dashboard's pages (the Engagement,
+// Installations and Embed pages): tmpl run on page, minified, private,
+// under csp and never framed.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, tmpl *template.Template, page any, csp string) {
 	var buf bytes.Buffer
-	if err := s.dashboard.tmpl.Execute(&buf, page); err != nil {
-		s.writeError(w, r, fmt.Errorf("rendering the dashboard: %w", err))
+	if err := tmpl.Execute(&buf, page); err != nil {
+		s.writeError(w, r, fmt.Errorf("rendering %s: %w", tmpl.Name(), err))
 		return
 	}
 	var out bytes.Buffer
 	if err := s.dashboard.min.Minify("text/html", &out, &buf); err != nil {
-		s.writeError(w, r, fmt.Errorf("minifying the dashboard: %w", err))
+		s.writeError(w, r, fmt.Errorf("minifying %s: %w", tmpl.Name(), err))
 		return
 	}
+	writeHTMLPage(w, status, out.Bytes(), "DENY", csp)
+}
+
+// writeHTMLPage writes a page of ours that is for the signed-in viewer
+// alone: never stored, framed only as frameOptions says.
+func writeHTMLPage(w http.ResponseWriter, status int, page []byte, frameOptions, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	// A sign-in link may sit in this page's URL: never send it to another
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", frameOptions)
+	// A sign-in link may sit in a page's URL: never send it to another
 	// site. (Not no-referrer: that makes a form post's Origin "null", and
 	// sign-in checks the Origin.)
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
-	_, _ = w.Write(out.Bytes())
+	_, _ = w.Write(page)
 }
 
 // headlineFigure is one count of the headline with its change against the

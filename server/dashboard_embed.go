@@ -298,18 +298,8 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 			page.PreviewURL = "/dashboard/embed/preview?" + o.query().Encode()
 		}
 	}
-	var buf bytes.Buffer
-	if err := embedTemplate.ExecuteTemplate(&buf, "dashboard_embed.html", page); err != nil {
-		s.writeError(w, r, fmt.Errorf("rendering the embed page: %w", err))
-		return
-	}
-	var out bytes.Buffer
-	if err := s.dashboard.min.Minify("text/html", &out, &buf); err != nil {
-		s.writeError(w, r, fmt.Errorf("minifying the embed page: %w", err))
-		return
-	}
 	// As the dashboard's, with frames of our own: the preview.
-	writeEmbedPage(w, status, out.Bytes(), "DENY",
+	s.renderPage(w, r, status, embedTemplate.Lookup("dashboard_embed.html"), page,
 		"default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 }
 
@@ -341,7 +331,7 @@ func (s *Server) handleEmbedPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	// The loader and the widget's frame are ours; only the Embed page
 	// (our origin) may frame it.
-	writeEmbedPage(w, http.StatusOK, buf.Bytes(), "SAMEORIGIN",
+	writeHTMLPage(w, http.StatusOK, buf.Bytes(), "SAMEORIGIN",
 		"default-src 'none'; script-src 'self'; frame-src 'self'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'")
 }
 
@@ -357,18 +347,4 @@ func (s *Server) handleEmbedPreviewCSS(w http.ResponseWriter, r *http.Request) {
 // is the Embed page's preview: our own origin, in test mode only.
 func (s *Server) previewHost(r *http.Request, origin string, test bool) bool {
 	return test && origin != "" && origin == s.publicOrigin(r)
-}
-
-// writeEmbedPage writes an HTML page of the Embed page's under csp and
-// frameOptions (X-Frame-Options, for browsers without frame-ancestors):
-// like the dashboard, never cached, sending no referrer to other sites.
-func writeEmbedPage(w http.ResponseWriter, status int, page []byte, frameOptions, csp string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Frame-Options", frameOptions)
-	h.Set("Referrer-Policy", "same-origin")
-	w.WriteHeader(status)
-	_, _ = w.Write(page)
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -124,24 +123,7 @@ func (s *Server) handleInstallationsPage(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) renderInstallations(w http.ResponseWriter, r *http.Request, status int, page *installationsPage) {
-	var buf bytes.Buffer
-	if err := installationsTemplate.Execute(&buf, page); err != nil {
-		s.writeError(w, r, fmt.Errorf("rendering the installations page: %w", err))
-		return
-	}
-	var out bytes.Buffer
-	if err := s.dashboard.min.Minify("text/html", &out, &buf); err != nil {
-		s.writeError(w, r, fmt.Errorf("minifying the installations page: %w", err))
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	w.WriteHeader(status)
-	_, _ = w.Write(out.Bytes())
+	s.renderPage(w, r, status, installationsTemplate, page, dashboardCSP)
 }
 
 // millis prints a start time's bucket bound: "≤ 500 ms", "≤ 1.5 s".
