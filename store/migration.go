@@ -18,6 +18,16 @@ type Migration struct {
 	SQL     string
 }
 
+// MustLoadMigrations is LoadMigrations for an engine's embedded files,
+// read once at start: broken files are a build bug, so it panics.
+func MustLoadMigrations(fsys fs.FS, dir string) []Migration {
+	ms, err := LoadMigrations(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return ms
+}
+
 // LoadMigrations reads dir/*.sql from fsys, in version order, and checks
 // the versions run 1, 2, 3… with none missing.
 func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {

@@ -32,26 +32,13 @@ const (
 // floodBatch is a batch of n question_answered events, each naming a
 // question of its own that the content does not define.
 func floodBatch(w *batchWriter, request, n int) []byte {
-	b := make([]byte, 0, 200+n*180)
-	b = append(b, w.head...)
-	b = w.appendUUIDv7(b)
-	b = append(b, w.tail...)
-	at := time.Now().UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z")
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"id":"`...)
-		b = w.appendUUIDv7(b)
-		b = append(b, `","type":"question_answered","at":"`...)
-		b = append(b, at...)
+	return w.events(n, 180, "question_answered", func(b []byte, i int) []byte {
 		b = append(b, `","data":{"question":"made-up-`...)
 		b = strconv.AppendInt(b, int64(request), 10)
 		b = append(b, '-')
 		b = strconv.AppendInt(b, int64(i), 10)
-		b = append(b, `","option":"it-team","index":0}}`...)
-	}
-	return append(b, "]}"...)
+		return append(b, `","option":"it-team","index":0}}`...)
+	})
 }
 
 // realBatch is a visit with the content's own ids, so the partner's

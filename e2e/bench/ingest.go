@@ -78,9 +78,16 @@ func newBatchWriter(partnerOrigin string) *batchWriter {
 	}
 }
 
-// batch returns a new body of n events.
+// batch returns a new body of n widget_viewed events.
 func (w *batchWriter) batch(n int) []byte {
-	b := make([]byte, 0, 200+n*100)
+	return w.events(n, 100, "widget_viewed", func(b []byte, _ int) []byte { return append(b, `"}`...) })
+}
+
+// events returns a new body of n events of type typ, each about size
+// bytes; rest appends what follows event i's time, its data and closing
+// brace.
+func (w *batchWriter) events(n, size int, typ string, rest func(b []byte, i int) []byte) []byte {
+	b := make([]byte, 0, 200+n*size)
 	b = append(b, w.head...)
 	b = w.appendUUIDv7(b)
 	b = append(b, w.tail...)
@@ -91,9 +98,11 @@ func (w *batchWriter) batch(n int) []byte {
 		}
 		b = append(b, `{"id":"`...)
 		b = w.appendUUIDv7(b)
-		b = append(b, `","type":"widget_viewed","at":"`...)
+		b = append(b, `","type":"`...)
+		b = append(b, typ...)
+		b = append(b, `","at":"`...)
 		b = append(b, at...)
-		b = append(b, `"}`...)
+		b = rest(b, i)
 	}
 	return append(b, "]}"...)
 }

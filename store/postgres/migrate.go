@@ -16,19 +16,11 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-func loadMigrations() ([]store.Migration, error) {
-	return store.LoadMigrations(migrations, "migrations")
-}
+var schema = store.MustLoadMigrations(migrations, "migrations")
 
 // SchemaVersion is the version of the schema this binary brings a database
 // to.
-var SchemaVersion = func() int {
-	ms, err := loadMigrations()
-	if err != nil {
-		panic(err) // the embedded files are broken: a build bug
-	}
-	return len(ms)
-}()
+var SchemaVersion = len(schema)
 
 // migrateLock is the key of the session advisory lock held while
 // migrating ("forgefit" in ASCII). Advisory locks with one bigint key and
@@ -46,10 +38,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // migrateTo applies the migrations up to version; tests start from an
 // older schema with it.
 func (s *Store) migrateTo(ctx context.Context, version int) error {
-	ms, err := loadMigrations()
-	if err != nil {
-		return err
-	}
+	ms := schema
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err

@@ -16,19 +16,11 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-func loadMigrations() ([]store.Migration, error) {
-	return store.LoadMigrations(migrations, "migrations")
-}
+var schema = store.MustLoadMigrations(migrations, "migrations")
 
 // SchemaVersion is the version of the schema this binary brings a database
 // to. A cached database with another version must be rebuilt.
-var SchemaVersion = func() int {
-	ms, err := loadMigrations()
-	if err != nil {
-		panic(err) // the embedded files are broken: a build bug
-	}
-	return len(ms)
-}()
+var SchemaVersion = len(schema)
 
 // migrate applies the migrations the database lacks, each in its own
 // immediate transaction, so two processes opening one new file at once
@@ -40,10 +32,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // migrateTo applies the migrations up to version; tests start from an
 // older schema with it.
 func (s *Store) migrateTo(ctx context.Context, version int) error {
-	ms, err := loadMigrations()
-	if err != nil {
-		return err
-	}
+	ms := schema
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
